@@ -1,0 +1,69 @@
+"""Word lists from mimesis's own English locale data, for lookup by hash-derived index.
+
+The lists are read once from the JSON files mimesis ships (pinned version: its data
+changes between releases) and rendered into SQL as literal arrays inside the
+`idgraph_*` lookup functions of `sql/functions.sql`. No mimesis call happens per row.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import mimesis
+
+_DATA = Path(mimesis.__file__).parent / "datasets"
+_LOCALE = "en"
+
+
+def _load(name: str, locale: str = _LOCALE) -> dict:
+    return json.loads((_DATA / locale / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _slug(text: str) -> str:
+    """Lower-case letters only, for email local parts ("O'Brien" -> "obrien")."""
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+@functools.cache
+def lookup_lists() -> dict[str, tuple[str, ...]]:
+    """Every list the SQL uses, by name; order is mimesis's own (stable for a pinned version)."""
+    person = _load("person")
+    address = _load("address")
+    text = _load("text")
+    finance = _load("finance")
+    female = tuple(person["names"]["female"])
+    male = tuple(person["names"]["male"])
+    surnames = tuple(s.title() if "'" in s else s for s in person["surnames"])
+    words = tuple(w for w in text["words"] if re.fullmatch(r"[a-z]{4,}", w))
+    return {
+        "first_names_female": female,
+        "first_names_female_slug": tuple(_slug(n) for n in female),
+        "first_names_male": male,
+        "first_names_male_slug": tuple(_slug(n) for n in male),
+        "surnames": surnames,
+        "surnames_slug": tuple(_slug(s) for s in surnames),
+        # mimesis.datasets.EMAIL_DOMAINS, without the leading "@".
+        "email_domains": tuple(d.lstrip("@") for d in mimesis.datasets.EMAIL_DOMAINS),
+        "cities": tuple(address["city"]),
+        "states": tuple(address["state"]["abbr"]),
+        "words": words,
+        "companies": tuple(finance["company"]["name"]),
+        # Two hex digits for each byte value: text ids are built a byte at a time (~4x faster
+        # than lower(hex()) with lpad).
+        "hex_bytes": tuple(f"{i:02x}" for i in range(256)),
+        "hex_bytes_upper": tuple(f"{i:02X}" for i in range(256)),
+    }
+
+
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def sql_array(values: tuple[str, ...], per_line: int = 12) -> str:
+    """`array(...)` literal of strings, wrapped so the rendered SQL stays readable."""
+    lines = [", ".join(sql_string(v) for v in values[i : i + per_line]) for i in range(0, len(values), per_line)]
+    return "array(\n    " + ",\n    ".join(lines) + ")"

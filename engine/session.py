@@ -1,0 +1,91 @@
+"""The Spark session: one place that decides how idgraph talks to Spark.
+
+Locally it starts an embedded `local[N]` session in UTC with Parquet timestamps in
+microseconds; on Databricks, a cluster or Spark Connect the caller passes its own
+session and only the SQL session settings idgraph needs are applied.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from pyspark.sql import SparkSession
+
+# SQL settings every run needs, applied to any session (also remote ones).
+SESSION_CONF = {
+    # Timestamps are built from Unix seconds and read back in UTC everywhere.
+    "spark.sql.session.timeZone": "UTC",
+    # int96 timestamps are deprecated and delta-rs wants microseconds.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+}
+
+# Settings that only make sense for the embedded local JVM.
+LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.driver.memory": "4g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+}
+
+
+class JavaNotFoundError(RuntimeError):
+    """No Java 17+ runtime: Spark cannot start."""
+
+
+def java_major_version(java: str | None = None) -> int | None:
+    """Major version of the `java` on PATH (or JAVA_HOME), or None when there is none."""
+    java = java or (os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else shutil.which("java"))
+    if not java or not os.path.exists(java):
+        return None
+    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    for token in out.split():
+        token = token.strip('"')
+        if token[:1].isdigit():
+            return int(token.split(".")[0])
+    return None
+
+
+def require_java() -> None:
+    """Fail fast, naming what to install, when Spark would not find a usable Java."""
+    major = java_major_version()
+    if major is None or major < 17:
+        found = "no java" if major is None else f"Java {major}"
+        raise JavaNotFoundError(
+            f"Spark 4 needs Java 17 or newer, found {found}. Install it (Debian/Ubuntu: "
+            "`apt-get install -y openjdk-17-jre-headless`) or set JAVA_HOME to a JDK 17+."
+        )
+
+
+def local_session(cores: int | str = "*", app_name: str = "idgraph", extra: dict[str, str] | None = None) -> SparkSession:
+    """Start (or reuse) the embedded local Spark session with idgraph's settings."""
+    require_java()
+    # Python workers must run this interpreter, not whatever `python3` is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(f"local[{cores}]").appName(app_name)
+    for key, value in {**LOCAL_CONF, **SESSION_CONF, **(extra or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    return configure(spark)
+
+
+def configure(spark: SparkSession) -> SparkSession:
+    """Apply the SQL settings idgraph relies on to any session, local or remote."""
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+    return spark
+
+
+def default_parallelism(spark: SparkSession) -> int:
+    """How many partitions Spark gives a plain range(): its default leaf parallelism.
+
+    Read through a query rather than the SparkContext so it works on Spark Connect too.
+    """
+    row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
+    return int(row["n"])

@@ -1,0 +1,140 @@
+-- Shared expressions of every generator, as Spark SQL temporary functions.
+--
+-- Each is a pure function of its arguments; generators pass the run's seed and a
+-- per-column salt explicitly, so any value can be recomputed from (seed, key) alone.
+-- Spark inlines SQL functions at analysis time, computing arguments once in an inner
+-- projection: calling them costs the same as writing the expression out.
+-- The list(...) templates are literal arrays from mimesis's locale data (engine/lookups.py).
+
+-- Uniform double in [0, 1): the top 53 bits of xxhash64(seed, salt, key) / 2^53.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uniform(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN shiftrightunsigned(xxhash64(seed, salt, key), 11) * 1.1102230246251565E-16D;
+
+-- Uniform double in (0, 1), never 0, so ln() is safe: (top 53 bits + 0.5) / 2^53.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uniform_open(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN (shiftrightunsigned(xxhash64(seed, salt, key), 11) + 0.5D) * 1.1102230246251565E-16D;
+
+-- Standard normal from two independent uniforms (Box-Muller, cosine branch).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_normal(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN sqrt(-2.0D * ln(idgraph_uniform_open(seed, salt, key)))
+     * cos(6.283185307179586D * idgraph_uniform(seed, salt + 1000000, key));
+
+-- A 64-bit hash of (seed, salt, key): the source of list indexes and identifier bits.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hash(seed BIGINT, salt INT, key BIGINT)
+RETURNS BIGINT
+RETURN xxhash64(seed, salt, key);
+
+-- One Feistel round: (L, R) -> (R, L xor F(R)), F = low 32 bits of xxhash64(seed, salt, R).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_feistel_round(seed BIGINT, salt INT, x BIGINT)
+RETURNS BIGINT
+RETURN shiftleft(x & 4294967295L, 32)
+     | (shiftrightunsigned(x, 32) ^ (xxhash64(seed, salt, x & 4294967295L) & 4294967295L));
+
+-- A bijection of 64-bit keys: two Feistel rounds over 32-bit halves, each round keyed by
+-- xxhash64(seed, salt, half). Distinct keys give distinct outputs, so identifier values
+-- built on it are unique by construction while looking random.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_permute64(seed BIGINT, salt INT, key BIGINT)
+RETURNS BIGINT
+RETURN idgraph_feistel_round(seed, salt + 1, idgraph_feistel_round(seed, salt, key));
+
+-- Two lower-case hex digits of the low byte of x, by lookup (faster than lower(hex())).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hex_byte(x BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(hex_bytes) }}, CAST(x & 255 AS INT) + 1);
+
+-- Two upper-case hex digits of the low byte of x.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hex_byte_upper(x BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(hex_bytes_upper) }}, CAST(x & 255 AS INT) + 1);
+
+-- 16 lower-case hex digits of a 64-bit value (device ids).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hex64(x BIGINT)
+RETURNS STRING
+RETURN concat(
+  idgraph_hex_byte(shiftrightunsigned(x, 56)), idgraph_hex_byte(shiftrightunsigned(x, 48)),
+  idgraph_hex_byte(shiftrightunsigned(x, 40)), idgraph_hex_byte(shiftrightunsigned(x, 32)),
+  idgraph_hex_byte(shiftrightunsigned(x, 24)), idgraph_hex_byte(shiftrightunsigned(x, 16)),
+  idgraph_hex_byte(shiftrightunsigned(x, 8)), idgraph_hex_byte(x));
+
+-- UUID text 8-4-4-4-12 (lower case) from two 64-bit values: hi fills the first 16 digits.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid(hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN concat(
+  idgraph_hex_byte(shiftrightunsigned(hi, 56)), idgraph_hex_byte(shiftrightunsigned(hi, 48)),
+  idgraph_hex_byte(shiftrightunsigned(hi, 40)), idgraph_hex_byte(shiftrightunsigned(hi, 32)), '-',
+  idgraph_hex_byte(shiftrightunsigned(hi, 24)), idgraph_hex_byte(shiftrightunsigned(hi, 16)), '-',
+  idgraph_hex_byte(shiftrightunsigned(hi, 8)), idgraph_hex_byte(hi), '-',
+  idgraph_hex_byte(shiftrightunsigned(lo, 56)), idgraph_hex_byte(shiftrightunsigned(lo, 48)), '-',
+  idgraph_hex_byte(shiftrightunsigned(lo, 40)), idgraph_hex_byte(shiftrightunsigned(lo, 32)),
+  idgraph_hex_byte(shiftrightunsigned(lo, 24)), idgraph_hex_byte(shiftrightunsigned(lo, 16)),
+  idgraph_hex_byte(shiftrightunsigned(lo, 8)), idgraph_hex_byte(lo));
+
+-- UUID text in upper case, the form iOS IDFA and Android AAID mobile ad ids take.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid_upper(hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN concat(
+  idgraph_hex_byte_upper(shiftrightunsigned(hi, 56)), idgraph_hex_byte_upper(shiftrightunsigned(hi, 48)),
+  idgraph_hex_byte_upper(shiftrightunsigned(hi, 40)), idgraph_hex_byte_upper(shiftrightunsigned(hi, 32)), '-',
+  idgraph_hex_byte_upper(shiftrightunsigned(hi, 24)), idgraph_hex_byte_upper(shiftrightunsigned(hi, 16)), '-',
+  idgraph_hex_byte_upper(shiftrightunsigned(hi, 8)), idgraph_hex_byte_upper(hi), '-',
+  idgraph_hex_byte_upper(shiftrightunsigned(lo, 56)), idgraph_hex_byte_upper(shiftrightunsigned(lo, 48)), '-',
+  idgraph_hex_byte_upper(shiftrightunsigned(lo, 40)), idgraph_hex_byte_upper(shiftrightunsigned(lo, 32)),
+  idgraph_hex_byte_upper(shiftrightunsigned(lo, 24)), idgraph_hex_byte_upper(shiftrightunsigned(lo, 16)),
+  idgraph_hex_byte_upper(shiftrightunsigned(lo, 8)), idgraph_hex_byte_upper(lo));
+
+-- mimesis lookups: element pmod(h, size) of a locale list. Each *_slug list holds the same
+-- names lower-cased to letters only, index for index, for email local parts.
+-- Female first names (mimesis en person.json names.female).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_female(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(first_names_female) }}, CAST(pmod(h, {{ size(first_names_female) }}) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_female_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(first_names_female_slug) }}, CAST(pmod(h, {{ size(first_names_female_slug) }}) AS INT) + 1);
+
+-- Male first names (names.male).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_male(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(first_names_male) }}, CAST(pmod(h, {{ size(first_names_male) }}) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_male_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(first_names_male_slug) }}, CAST(pmod(h, {{ size(first_names_male_slug) }}) AS INT) + 1);
+
+-- Surnames (person.json surnames).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_surnames(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(surnames) }}, CAST(pmod(h, {{ size(surnames) }}) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_surnames_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(surnames_slug) }}, CAST(pmod(h, {{ size(surnames_slug) }}) AS INT) + 1);
+
+-- Email domains (mimesis.datasets.EMAIL_DOMAINS).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_email_domains(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(email_domains) }}, CAST(pmod(h, {{ size(email_domains) }}) AS INT) + 1);
+
+-- US city names (address.json city).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_cities(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(cities) }}, CAST(pmod(h, {{ size(cities) }}) AS INT) + 1);
+
+-- US state abbreviations (address.json state.abbr).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_states(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(states) }}, CAST(pmod(h, {{ size(states) }}) AS INT) + 1);
+
+-- English words of 4+ letters (text.json words).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_words(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(words) }}, CAST(pmod(h, {{ size(words) }}) AS INT) + 1);
+
+-- Company names (finance.json company.name).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_companies(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(companies) }}, CAST(pmod(h, {{ size(companies) }}) AS INT) + 1);
