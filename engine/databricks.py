@@ -8,6 +8,7 @@ run, polls it, and keeps form checkpoints and run records in a UC volume:
     <volume>/sessions/<session_id>.json    launch-form checkpoints (resume after a restart)
     <volume>/runs/<prefix>/config.json     the JobConfig a run was launched with
     <volume>/runs/<prefix>/run.json        the run record the app writes at launch
+    <volume>/runs/<prefix>/progress.json   per-table progress, rewritten by the job as it goes
     <volume>/runs/<prefix>/manifest.json   the generator's manifest, written by the job
 
 `<volume>` is `/Volumes/<catalog>/<schema>/<volume>[/sub/folders]`; `<prefix>` is the run's
@@ -20,6 +21,7 @@ import datetime as _dt
 import io
 import json
 import os
+import posixpath
 import re
 import time
 from dataclasses import dataclass, field
@@ -27,7 +29,6 @@ from typing import Any, NamedTuple
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound, PermissionDenied
-from databricks.sdk.service import catalog as uc
 from databricks.sdk.service import compute, jobs
 
 from engine import names
@@ -156,8 +157,10 @@ def check_permissions(w: WorkspaceClient, catalog: str, schema: str, overwrite: 
     for securable in dict.fromkeys((r.securable_type, r.full_name) for r in needed):
         try:
             held[securable] = _effective_privileges(w, *securable, identities, query_principal)
-        except (NotFound, PermissionDenied) as exc:
-            held[securable], problems[securable] = set(), str(exc)
+        except NotFound as exc:
+            held[securable], problems[securable] = set(), f"does not exist ({exc}); pick an existing one or ask an admin to create it"
+        except PermissionDenied as exc:
+            held[securable], problems[securable] = set(), f"could not be checked ({exc})"
     missing = [r for r in needed if not held[(r.securable_type, r.full_name)] & ({r.privilege} | _SUPERSEDING)]
     if missing:
         owned = {s for s in {(r.securable_type, r.full_name) for r in missing} if s not in problems and _owner(w, *s) in identities}
@@ -196,11 +199,13 @@ def _permission_message(principal: str, catalog: str, schema: str, needed: list[
     for r in missing:
         lines.append(f"  - {r.privilege} on {r.securable_type.lower()} {r.full_name}")
     for (kind, full_name), reason in problems.items():
-        lines.append(f"The {kind.lower()} {full_name} could not be checked: {reason}")
-    lines.append("Ask an owner of these objects (or a metastore admin) to run, then check again:")
+        lines.append(f"The {kind.lower()} {full_name} {reason}.")
     by_securable: dict[tuple[str, str], list[str]] = {}
     for r in missing:
-        by_securable.setdefault((r.securable_type, r.full_name), []).append(r.privilege.replace("_", " "))
+        if not problems.get((r.securable_type, r.full_name), "").startswith("does not exist"):
+            by_securable.setdefault((r.securable_type, r.full_name), []).append(r.privilege.replace("_", " "))
+    if by_securable:
+        lines.append("Ask an owner of these objects (or a metastore admin) to run, then check again:")
     quoted = {"CATALOG": names.quote_identifier(catalog, "catalog"), "SCHEMA": target}
     for (kind, _), privileges in by_securable.items():
         lines.append(f"  GRANT {', '.join(privileges)} ON {kind} {quoted[kind]} TO {_quote_principal(principal)};")
@@ -285,6 +290,11 @@ def run_folder(volume_path: str, prefix: str) -> str:
     return f"{volume_root(volume_path)}/runs/{prefix}"
 
 
+def progress_path(config_path: str) -> str:
+    """Where the job reports progress for the run launched on `config_path`: beside it."""
+    return posixpath.join(posixpath.dirname(config_path), "progress.json")
+
+
 def save_run_record(w: WorkspaceClient, volume_path: str, prefix: str, record: dict[str, Any]) -> str:
     """Write a run's record as `runs/<prefix>/run.json` (the job adds `manifest.json` beside it)."""
     path = f"{run_folder(volume_path, prefix)}/run.json"
@@ -351,6 +361,7 @@ def launch_run(
         "job_id": job_id,
         "prefix": job.prefix,
         "config_path": config_path,
+        "progress_path": progress_path(config_path),
         "launched_at": job.destination.launched_at,
         "launched_by": current_user(w),
         "destination": job.destination.schema_name,
@@ -394,6 +405,8 @@ class RunState:
     elapsed_seconds: float | None
     run_page_url: str | None
     error: str | None  # from the failed task's run output
+    # The job's progress.json: tables_done, tables_total, current_table, rows_written, ...
+    progress: dict[str, Any] | None = None
 
     @property
     def done(self) -> bool:
@@ -409,8 +422,12 @@ class RunState:
         return f"run {self.run_id}: {state}{elapsed}" + (f" - {self.state_message}" if self.state_message else "")
 
 
-def poll_run(w: WorkspaceClient, run_id: int) -> RunState:
-    """The run's current state; when it failed, the failed task's error from its run output."""
+def poll_run(w: WorkspaceClient, run_id: int, progress_path: str | None = None) -> RunState:
+    """The run's current state; when it failed, the failed task's error from its run output.
+
+    With `progress_path` (the run record's), also the job's per-table progress, once the
+    job has written any.
+    """
     run = w.jobs.get_run(run_id)
     state = run.state or jobs.RunState()
     life_cycle = state.life_cycle_state.value if state.life_cycle_state else "UNKNOWN"
@@ -423,7 +440,9 @@ def poll_run(w: WorkspaceClient, run_id: int) -> RunState:
     error = None
     if result not in (None, "SUCCESS") or life_cycle == "INTERNAL_ERROR":
         error = _run_error(w, run) or state.state_message or result
-    return RunState(run.run_id or run_id, life_cycle, result, state.state_message or "", task_state, start, elapsed, run.run_page_url, error)
+    progress_text = download_text(w, progress_path) if progress_path else None
+    progress = json.loads(progress_text) if progress_text else None
+    return RunState(run.run_id or run_id, life_cycle, result, state.state_message or "", task_state, start, elapsed, run.run_page_url, error, progress)
 
 
 def _run_error(w: WorkspaceClient, run: jobs.Run) -> str | None:

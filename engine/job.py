@@ -8,7 +8,8 @@ because grants may have changed since the app checked them. Tables are written w
 cluster's Spark session by `engine.generate`, named `{purpose}_{scale}_{timestamp}_{table}`
 and tagged with the seed, generator version and config hash; `--zorder` (or the config's
 `destination.zorder`) then runs `OPTIMIZE ... ZORDER BY` as the research note describes.
-When the config came from a volume, the manifest is written beside it as `manifest.json`.
+When the config came from a volume, per-table progress (`progress.json`) and the manifest
+(`manifest.json`) are written beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import posixpath
 import sys
 from importlib import metadata
 from typing import Any, Callable, Sequence
+
+from databricks.sdk.errors import DatabricksError
 
 from engine import databricks, names
 from engine.config import ConfigError
@@ -71,6 +74,35 @@ def zorder_statements(job: JobConfig) -> list[str]:
     ]
 
 
+class ProgressFile:
+    """The generator's progress callback: rewrites a small JSON file the app polls.
+
+    Best effort: a failed upload is reported on stderr and never fails the run.
+    """
+
+    def __init__(self, w: Any, path: str) -> None:
+        self.w, self.path = w, path
+        self.state: dict[str, Any] = {"tables_done": 0, "tables_total": None, "current_table": None, "rows_written": 0}
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "started":
+            self.state.update(current_table=event.get("table"), tables_total=event.get("total"))
+        elif kind == "finished":
+            self.state["tables_done"] = event.get("index", 0) + 1
+            self.state["rows_written"] += event.get("rows") or 0
+            self.state["current_table"] = None
+        elif kind == "failed":
+            self.state["error"] = event.get("error")
+        else:  # "done": the manifest says it all
+            return
+        self.state["updated_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            databricks.upload_text(self.w, self.path, json.dumps(self.state))
+        except (DatabricksError, OSError) as exc:  # progress must never fail the generation
+            print(f"idgraph: could not write progress to {self.path}: {exc}", file=sys.stderr, flush=True)
+
+
 def run(
     argv: Sequence[str] | None = None,
     *,
@@ -97,6 +129,8 @@ def run(
     if generate is None:
         from engine.generate import generate  # written alongside; imported late so this module loads without it
     properties = table_properties(job)
+    in_volume = args.config.startswith("/Volumes/")
+    on_progress = ProgressFile(w, databricks.progress_path(args.config)) if in_volume else None
     print(f"idgraph: writing {len(job.table_names())} tables into {dest.schema_name} as {report.principal}", flush=True)
     manifest = generate(
         job.graph,
@@ -106,6 +140,7 @@ def run(
         table_names=job.table_names(),
         table_properties=properties,
         spark=spark,
+        on_progress=on_progress,
     )
     statements = zorder_statements(job) if (args.zorder or dest.zorder) else []
     for statement in statements:
@@ -119,7 +154,7 @@ def run(
         "principal": report.principal,
         "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
     }
-    if args.config.startswith("/Volumes/"):
+    if in_volume:
         databricks.upload_text(w, posixpath.join(posixpath.dirname(args.config), "manifest.json"), json.dumps(result, indent=2, sort_keys=True, default=str))
     return result
 

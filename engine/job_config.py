@@ -18,18 +18,7 @@ from typing import Any, Mapping
 
 from engine import names
 from engine.config import ConfigError, GraphConfig
-
-# The generated tables, in the order the generator writes them (SPEC.md, data model).
-TABLES = (
-    "households",
-    "individuals",
-    "identity_mappings",
-    "content_catalog",
-    "content_engagement",
-    "campaigns",
-    "campaign_exposures",
-    "response_events",
-)
+from engine.keys import TABLES
 
 # OPTIMIZE ... ZORDER BY columns per table, for the optional --zorder pass. From the research
 # note (households by location and income, engagement by individual and time), with
