@@ -180,9 +180,12 @@ class Renderer:
             if weights[key] == 0:
                 continue
             cumulative += weights[key]
-            branches.append(f"WHEN {u} < {sql_number(cumulative)} THEN {quote(key)}")
+            # 12 significant digits: exact for any weights a person types, no float noise
+            branches.append(f"WHEN {u} < {sql_number(float(f'{cumulative:.12g}'))} THEN {quote(key)}")
         last = [k for k in keys if weights[k] > 0][-1]
-        return "CASE " + " ".join(branches) + f" ELSE {quote(last)} END" if branches else quote(last)
+        if not branches:
+            return quote(last)
+        return "CASE\n      " + "\n      ".join(branches) + f"\n      ELSE {quote(last)}\n    END"
 
     def macro_power_law(self, field: str, u: str) -> str:
         """Count n in [minimum, maximum] with P(n) ~ (n - minimum + 1)^-exponent.

@@ -1,0 +1,38 @@
+# Two commands for a new machine (Python 3.11+, Java 17+):
+#   make run    set up, generate the default graph locally, validate it, print counts
+#   make test   set up with the test extras, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= out/graph
+
+.PHONY: setup setup-test run test bench java clean
+
+java:
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+	  echo "idgraph needs Java 17 or newer for Spark 4 (found: $${v:-none})."; \
+	  echo "Install it, e.g. on Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless"; \
+	  exit 1; fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+setup: java $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+setup-test: java $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+
+run: setup
+	$(BIN)/idgraph generate --out $(OUT) --overwrite
+	$(BIN)/idgraph validate $(OUT)
+
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+bench: setup-test
+	$(BIN)/idgraph bench
+
+clean:
+	rm -rf out spark-warehouse .pytest_cache

@@ -1,0 +1,190 @@
+"""The `idgraph` command line: generate, validate, profile, sql, row, bench, ui.
+
+Bad input exits with status 2 and a message naming the field, before any Spark work
+and without creating the output; a failed check exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .config import ConfigError, GraphConfig
+from .keys import TABLES
+
+# Subcommands implemented in other packages: name -> (module, help). Each module has
+# add_arguments(parser) and run(args) -> int.
+EXTERNAL_COMMANDS = {
+    "profile": ("engine.profile", "compare configured and actual distributions of a run"),
+    "bench": ("bench.harness", "benchmark the generator against this machine's raw Spark write limit"),
+    "ui": ("ui.app", "start the Gradio launch form"),
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    return value
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags that build a GraphConfig: --config FILE, then --households/--seed/--partitions on top."""
+    parser.add_argument("--config", metavar="FILE", help="a JSON config (see `GraphConfig.to_json`)")
+    parser.add_argument("--households", type=_positive_int, help="number of households (default 10000)")
+    parser.add_argument("--seed", type=_positive_int, help="seed (default 42)")
+    parser.add_argument("--partitions", type=_positive_int, help="Spark partitions (default: automatic)")
+
+
+def config_from_args(args: argparse.Namespace) -> GraphConfig:
+    """The config the flags describe, validated."""
+    data: dict[str, Any] = {}
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ConfigError("--config", args.config, "a path to an existing JSON file")
+        data = GraphConfig.from_json(path.read_text()).to_dict()
+    for name in ("households", "seed", "partitions"):
+        value = getattr(args, name, None)
+        if value is not None:
+            data[name] = value
+    return GraphConfig.from_dict(data)
+
+
+def _progress_printer(stream=sys.stderr) -> Callable[[dict[str, Any]], None]:
+    started = time.perf_counter()
+
+    def report(event: dict[str, Any]) -> None:
+        elapsed = time.perf_counter() - started
+        if event["event"] == "started":
+            print(f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']} ...", file=stream, flush=True)
+        elif event["event"] == "finished":
+            rate = event["rows"] / event["seconds"] if event["seconds"] else 0.0
+            print(
+                f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']}: "
+                f"{event['rows']:,} rows in {event['seconds']:.1f}s ({rate:,.0f} rows/s)",
+                file=stream,
+                flush=True,
+            )
+        elif event["event"] == "failed":
+            print(f"[{elapsed:6.1f}s] failed: {event['error']}", file=stream, flush=True)
+
+    return report
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate
+
+    config = config_from_args(args)
+    manifest = generate(config, out=args.out, format=args.format, overwrite=args.overwrite, on_progress=_progress_printer())
+    print(f"wrote {manifest['total_rows']:,} rows in {manifest['wall_seconds']:.1f}s to {manifest['out']}")
+    for table, stats in manifest["tables"].items():
+        print(f"  {table:<20} {stats['rows']:>14,}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    results = validate(args.out)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            print(f"{'PASS' if r.passed else 'FAIL'}  {r.name:<40} {r.violations:>10,} violations")
+    failed = [r.name for r in results if not r.passed]
+    if failed and not args.json:
+        print(f"{len(failed)} of {len(results)} checks failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from .render import Renderer
+
+    config = config_from_args(args)
+    if args.table not in TABLES:
+        raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}")
+    renderer = Renderer(config, partitions=config.partitions)
+    if args.functions:
+        print("\n\n".join(renderer.functions()))
+        print()
+    print(renderer.table(args.table))
+    return 0
+
+
+def cmd_row(args: argparse.Namespace) -> int:
+    from .build import row
+    from .session import local_session
+
+    config = config_from_args(args)
+    if args.table not in TABLES:
+        raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}")
+    found = row(local_session(), config, args.table, args.key)
+    if found is None:
+        print(f"no {args.table} row has key {args.key} for this config", file=sys.stderr)
+        return 1
+    print(json.dumps(found, default=str, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idgraph", description="Synthetic identity-graph generator on Apache Spark.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="generate the eight tables into a folder")
+    add_config_arguments(p)
+    p.add_argument("--out", required=True, help="output folder (created; refused if it exists unless --overwrite)")
+    p.add_argument("--format", default="delta", choices=["delta", "parquet"], help="table format (default delta)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output once the new one is complete")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("validate", help="run the SQL checks on a generated folder")
+    p.add_argument("out", help="a folder written by `idgraph generate`")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("sql", help="print the rendered SQL of a table")
+    p.add_argument("table", metavar="TABLE", help=f"one of {', '.join(TABLES)}")
+    add_config_arguments(p)
+    p.add_argument("--functions", action="store_true", help="also print the shared SQL functions it calls")
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("row", help="compute one row alone, as JSON")
+    p.add_argument("table", metavar="TABLE", help=f"one of {', '.join(TABLES)}")
+    p.add_argument("key", type=_positive_int, metavar="KEY", help="the row's primary key")
+    add_config_arguments(p)
+    p.set_defaults(func=cmd_row)
+
+    for name, (module, help_text) in EXTERNAL_COMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        p = sub.add_parser(name, help=help_text)
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"idgraph {args.command}: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

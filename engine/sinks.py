@@ -1,0 +1,158 @@
+"""Where tables go: a local directory (Delta or Parquet) or catalog tables through Spark.
+
+A directory run writes every table into a staging folder beside the output and moves it
+into place only when all tables and the manifest are complete, so a failed or
+interrupted run never leaves a half-written table under the output name, and an
+overwritten output stays intact until the new one is whole. Local Delta needs no Maven
+jars: Spark writes Parquet and the `deltalake` package adds the Delta log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Mapping, Protocol
+
+from pyspark.sql import DataFrame, SparkSession
+
+from .config import ConfigError
+
+DIRECTORY_FORMATS = ("delta", "parquet")
+FORMATS = DIRECTORY_FORMATS + ("table",)
+MANIFEST = "_manifest.json"
+
+
+class OutputExistsError(ConfigError):
+    """The destination exists and overwrite was not asked for."""
+
+
+class Sink(Protocol):
+    def prepare(self) -> None: ...
+    def write(self, table: str, df: DataFrame) -> dict[str, Any]: ...
+    def commit(self, manifest: Mapping[str, Any]) -> None: ...
+    def abort(self) -> None: ...
+
+
+class DirectorySink:
+    """Tables as folders `out/<table>/` in Delta or Parquet, plus `out/_manifest.json`."""
+
+    def __init__(self, out: str | os.PathLike, format: str = "delta", overwrite: bool = False) -> None:
+        if format not in DIRECTORY_FORMATS:
+            raise ConfigError("format", format, f"one of {list(DIRECTORY_FORMATS)} for a local folder")
+        self.out = Path(out).expanduser().absolute()
+        self.format = format
+        self.overwrite = overwrite
+        self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
+
+    @property
+    def location(self) -> str:
+        return str(self.out)
+
+    def prepare(self) -> None:
+        """Refuse an existing output (unless overwriting) before any Spark work."""
+        if self.out.exists() and not self.overwrite:
+            raise OutputExistsError("out", str(self.out), "a path that does not exist yet, or --overwrite to replace it")
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError("out", str(self.out), "a folder path (a file is in the way)")
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging.mkdir()
+        except OSError as exc:
+            raise ConfigError("out", str(self.out), f"a writable location ({exc.strerror})") from None
+
+    def write(self, table: str, df: DataFrame) -> dict[str, Any]:
+        path = self.staging / table
+        df.write.mode("errorifexists").parquet(str(path))
+        # Hadoop's local checksum and marker files are not part of the table.
+        for stray in [*path.glob("_SUCCESS"), *path.glob(".*.crc")]:
+            stray.unlink()
+        if self.format == "delta":
+            import deltalake
+
+            deltalake.convert_to_deltalake(str(path))
+        return parquet_stats(path)
+
+    def commit(self, manifest: Mapping[str, Any]) -> None:
+        """Write the manifest, then swap the finished staging folder into place."""
+        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        old = None
+        if self.out.exists():
+            old = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+            os.rename(self.out, old)
+        os.rename(self.staging, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class TableSink:
+    """Tables saved through Spark (`saveAsTable`) as `catalog.schema.<name>`: Databricks, Unity Catalog.
+
+    Each table's overwrite is one Delta transaction, so readers never see half a table.
+    """
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        namespace: str,
+        overwrite: bool = False,
+        table_names: Mapping[str, str] | None = None,
+        table_properties: Mapping[str, str] | None = None,
+        format: str = "delta",
+    ) -> None:
+        from .names import quote_identifier
+
+        parts = namespace.split(".")
+        if len(parts) not in (1, 2):
+            raise ConfigError("out", namespace, "catalog.schema (or a schema) for --format table")
+        self.spark = spark
+        self.quoted_namespace = ".".join(quote_identifier(p) for p in parts)
+        self.namespace = namespace
+        self.overwrite = overwrite
+        self.table_names = dict(table_names or {})
+        self.table_properties = dict(table_properties or {})
+        self.format = format
+        self._quote = quote_identifier
+
+    @property
+    def location(self) -> str:
+        return self.namespace
+
+    def full_name(self, table: str) -> str:
+        return f"{self.quoted_namespace}.{self._quote(self.table_names.get(table, table))}"
+
+    def prepare(self) -> None:
+        if self.overwrite:
+            return
+        for table in self.table_names or []:
+            if self.spark.catalog.tableExists(self.full_name(table)):
+                raise OutputExistsError("out", self.full_name(table), "a table that does not exist yet, or overwrite")
+
+    def write(self, table: str, df: DataFrame) -> dict[str, Any]:
+        name = self.full_name(table)
+        df.write.format(self.format).mode("overwrite" if self.overwrite else "errorifexists").saveAsTable(name)
+        if self.table_properties:
+            props = ", ".join(f"'{k}' = '{v}'" for k, v in self.table_properties.items())
+            self.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({props})")
+        rows = self.spark.table(name).count()
+        return {"rows": rows, "bytes": None, "files": None, "path": name}
+
+    def commit(self, manifest: Mapping[str, Any]) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+def parquet_stats(path: Path) -> dict[str, Any]:
+    """Rows, bytes and files of a folder of Parquet files, from the footers (no Spark)."""
+    import pyarrow.parquet as pq
+
+    files = sorted(path.glob("*.parquet"))
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return {"rows": rows, "bytes": sum(f.stat().st_size for f in files), "files": len(files), "path": str(path)}

@@ -1,0 +1,9 @@
+-- Exactly one is_primary identifier per individual (individuals with none count too).
+SELECT count(*) AS violations
+FROM individuals i
+LEFT JOIN (
+  SELECT individual_id, count_if(is_primary) AS primaries
+  FROM identity_mappings
+  GROUP BY individual_id
+) p ON p.individual_id = i.individual_id
+WHERE coalesce(p.primaries, 0) <> 1

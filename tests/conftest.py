@@ -1,0 +1,28 @@
+"""Shared fixtures: one local Spark session for the whole test run, small generated graphs."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import GraphConfig, generate, local_session
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one SparkSession of the test run: local[2], UI off, UTC."""
+    session = local_session(cores=2, app_name="idgraph-tests")
+    yield session
+
+
+@pytest.fixture(scope="session")
+def small_config() -> GraphConfig:
+    """A graph small enough for quick tests, big enough that every table has rows."""
+    return GraphConfig(households=300, seed=7, content_items=500, campaigns=20)
+
+
+@pytest.fixture(scope="session")
+def written_graph(spark, small_config, tmp_path_factory):
+    """small_config generated once as local Delta tables; returns (folder, manifest)."""
+    out = tmp_path_factory.mktemp("graph") / "out"
+    manifest = generate(small_config, out=str(out), format="delta", spark=spark)
+    return out, manifest
