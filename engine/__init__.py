@@ -11,6 +11,7 @@ children derive parent keys arithmetically, so generation has no joins and no sh
 
 from .build import build, register_functions, row
 from .config import ConfigError, CountDistribution, GraphConfig
+from .contenthash import content_hash, content_hashes
 from .expected import expected_rows
 from .generate import generate, read_manifest
 from .keys import TABLES
@@ -29,6 +30,8 @@ __all__ = [
     "OutputExistsError",
     "TABLES",
     "build",
+    "content_hash",
+    "content_hashes",
     "expected_rows",
     "generate",
     "load_tables",
