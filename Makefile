@@ -23,6 +23,7 @@ setup: java $(BIN)/python
 
 setup-test: java $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 run: setup
 	$(BIN)/idgraph generate --out $(OUT) --overwrite
