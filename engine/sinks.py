@@ -65,7 +65,8 @@ class DirectorySink:
 
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
         path = self.staging / table
-        df.write.mode("errorifexists").parquet(str(path))
+        # "error", not its alias "errorifexists": Spark Connect's client knows only the former.
+        df.write.mode("error").parquet(str(path))
         # Hadoop's local checksum and marker files are not part of the table.
         for stray in [*path.glob("_SUCCESS"), *path.glob(".*.crc")]:
             stray.unlink()
@@ -135,7 +136,7 @@ class TableSink:
 
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
         name = self.full_name(table)
-        df.write.format(self.format).mode("overwrite" if self.overwrite else "errorifexists").saveAsTable(name)
+        df.write.format(self.format).mode("overwrite" if self.overwrite else "error").saveAsTable(name)
         if self.table_properties:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in self.table_properties.items())
             self.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({props})")
