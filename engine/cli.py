@@ -57,7 +57,8 @@ def config_from_args(args: argparse.Namespace) -> GraphConfig:
     return GraphConfig.from_dict(data)
 
 
-def _progress_printer(stream=sys.stderr) -> Callable[[dict[str, Any]], None]:
+def progress_printer(stream=sys.stderr) -> Callable[[dict[str, Any]], None]:
+    """A generate() progress callback printing one line per table event (also used by engine.submit)."""
     started = time.perf_counter()
 
     def report(event: dict[str, Any]) -> None:
@@ -82,7 +83,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate
 
     config = config_from_args(args)
-    manifest = generate(config, out=args.out, format=args.format, overwrite=args.overwrite, on_progress=_progress_printer())
+    manifest = generate(config, out=args.out, format=args.format, overwrite=args.overwrite, on_progress=progress_printer())
     print(f"wrote {manifest['total_rows']:,} rows in {manifest['wall_seconds']:.1f}s to {manifest['out']}")
     for table, stats in manifest["tables"].items():
         print(f"  {table:<20} {stats['rows']:>14,}")
