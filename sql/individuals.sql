@@ -42,7 +42,7 @@ FROM (
     -- most members share the household's surname (shared_surname_rate), others have their own
     IF(u_surname < {{ shared_surname_rate }},
        idgraph_hash({{ seed }}, 204, household_id),
-       idgraph_hash({{ seed }}, 204, individual_id)) AS h_last,
+       idgraph_hash({{ seed }}, 207, individual_id)) AS h_last,
     z_age,
     u_education,
     u_created

@@ -1,0 +1,74 @@
+"""GraphConfig: SPEC defaults, JSON round-trip, stable hash, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import ConfigError, CountDistribution, GraphConfig
+
+
+def test_defaults_are_valid_and_match_spec():
+    config = GraphConfig().validate()
+    assert config.income_weights == {"<30K": 0.25, "30-60K": 0.35, "60-100K": 0.25, "100K+": 0.15}
+    assert config.identifier_type_weights == {"email_hash": 0.30, "cookie_id": 0.25, "mobile_ad_id": 0.25, "device_id": 0.15, "ctv_id": 0.05}
+    assert (config.age_mean, config.age_sd, config.age_min, config.age_max) == (45.0, 15.0, 18, 85)
+    assert config.response_type_weights == {"conversion": 0.05, "click": 0.20, "view": 0.75}
+    assert 2.8 <= config.identifiers.mean() <= 3.3
+    assert (config.identifiers.minimum, config.identifiers.maximum) == (2, 15)
+
+
+def test_config_round_trips_through_json():
+    config = GraphConfig(households=1234, seed=-9, partitions=3, identifiers=CountDistribution(2, 10, 1.5))
+    again = GraphConfig.from_json(config.to_json())
+    assert again == config
+    assert json.loads(again.to_json()) == json.loads(config.to_json())
+
+
+def test_config_hash_is_stable_and_ignores_partitions():
+    a = GraphConfig(households=100, seed=1)
+    assert a.config_hash() == GraphConfig(households=100, seed=1).config_hash()
+    assert a.config_hash() == a.replace(partitions=7).config_hash()
+    assert a.config_hash() != a.replace(seed=2).config_hash()
+
+
+def test_power_law_pmf_sums_to_one_and_is_heavy_tailed():
+    pmf = CountDistribution(2, 15, 2.3).pmf()
+    assert set(pmf) == set(range(2, 16))
+    assert sum(pmf.values()) == pytest.approx(1.0)
+    assert pmf[2] > pmf[3] > pmf[15] > 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"households": 0}, "households", "whole number from 1"),
+        ({"households": -5}, "households", "whole number from 1"),
+        ({"households": "abc"}, "households", "whole number"),
+        ({"households": 2.5}, "households", "whole number"),
+        ({"income_weights": {"<30K": -0.1, "30-60K": 1.1}}, "income_weights['<30K']", "0 or more"),
+        ({"income_weights": {"<30K": 0.5, "30-60K": 0.4}}, "income_weights", "sum to 1"),
+        ({"age_min": 90, "age_max": 80}, "age_min", "at most age_max"),
+        ({"start_date": "2025-01-01", "end_date": "2024-01-01"}, "end_date", "after start_date"),
+        ({"start_date": "yesterday"}, "start_date", "YYYY-MM-DD"),
+        ({"identifiers": {"minimum": 5, "maximum": 3, "exponent": 2}}, "identifiers.minimum", "at most identifiers.maximum"),
+        ({"identifiers": {"minimum": 1, "maximum": 99, "exponent": 2}}, "identifiers.maximum", "whole number"),
+        ({"household_size_weights": {"9": 1.0}}, "household_size_weights['9']", "a key from"),
+        ({"identifier_type_weights": {"cookie_id": 1.0}}, "identifier_type_weights", "email_hash"),
+        ({"confidence_min": 0.99, "confidence_max": 0.9}, "confidence_min", "at most confidence_max"),
+        ({"colour": "blue"}, "colour", "one of the config fields"),
+    ],
+)
+def test_bad_config_names_field_value_and_what_is_valid(changes, field, fragment):
+    data = {**GraphConfig().to_dict(), **changes}
+    with pytest.raises(ConfigError) as err:
+        GraphConfig.from_dict(data)
+    assert err.value.field == field
+    assert fragment in str(err.value)
+    assert repr(err.value.value)[:20] in str(err.value) or field == "income_weights"
+
+
+def test_invalid_json_is_a_config_error():
+    with pytest.raises(ConfigError, match="valid JSON"):
+        GraphConfig.from_json("{households: 5")
