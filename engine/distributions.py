@@ -1,0 +1,112 @@
+"""The exact distributions a config promises, as the SQL draws them.
+
+Each function turns config fields into the probability of every value the generator
+can produce (rounding, clipping and truncation included), so the profile compares the
+data with what the SQL really does, not with an idealised textbook law. Values are
+integers where the SQL makes them so: ages in years, confidence in thousandths,
+response delays in minutes, content popularity ranks.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .config import GraphConfig, power_law_pmf
+
+# Response delays: Exp(scale = window / 4) truncated to the window (sql/response_events.sql).
+_DELAY_RATE_PER_WINDOW = 4.0
+# Confidence scores are rounded to 3 decimals: values are counted in thousandths.
+CONFIDENCE_STEPS = 1000
+
+
+def normal_cdf(x: float) -> float:
+    """Standard normal CDF, Φ(x)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def clipped_normal_pmf(mean: float, sd: float, low: int, high: int) -> dict[int, float]:
+    """P(age = a) for a = clip(floor(mean + sd * Z + 0.5), low, high), Z standard normal.
+
+    The tails beyond the bounds pile up on `low` and `high`, as `least/greatest` does in SQL.
+    """
+    cdf = lambda edge: normal_cdf((edge - mean) / sd)  # noqa: E731 - a one-line helper
+    pmf = {}
+    for a in range(low, high + 1):
+        upper = 1.0 if a == high else cdf(a + 0.5)
+        lower = 0.0 if a == low else cdf(a - 0.5)
+        pmf[a] = upper - lower
+    return pmf
+
+
+def rounded_uniform_pmf(low: float, high: float, steps: int = CONFIDENCE_STEPS) -> dict[int, float]:
+    """P(round(U, 1/steps) = j / steps) for U uniform on [low, high), rounding half up.
+
+    Keys are j, the value in 1/steps units (thousandths for confidence scores).
+    """
+    first, last = round(low * steps), round(high * steps)
+    if high <= low:
+        return {first: 1.0}
+    width = high - low
+    pmf = {}
+    for j in range(first, last + 1):
+        mass = min(high, (j + 0.5) / steps) - max(low, (j - 0.5) / steps)
+        if mass > 0:
+            pmf[j] = mass / width
+    return pmf
+
+
+def truncated_exponential_delay_cdf(window_seconds: int, seconds: float) -> float:
+    """P(delay < seconds) for the continuous delay Exp(rate 4 / window) truncated to [0, window)."""
+    if seconds <= 0:
+        return 0.0
+    k = _DELAY_RATE_PER_WINDOW
+    return min(1.0, (1.0 - math.exp(-k * seconds / window_seconds)) / (1.0 - math.exp(-k)))
+
+
+def response_delay_minutes_pmf(config: GraphConfig) -> dict[int, float]:
+    """P(floor(delay / 60) = m) for the whole-second delay floor(continuous delay)."""
+    window = config.attribution_window_days * 86_400
+    pmf = {}
+    for m in range(window // 60 + 1):
+        # whole-second delay d <= 60m + 59  <=>  continuous delay < 60m + 60
+        mass = truncated_exponential_delay_cdf(window, 60 * m + 60) - truncated_exponential_delay_cdf(window, 60 * m)
+        if mass > 0:
+            pmf[m] = mass
+    return pmf
+
+
+def content_rank_pmf(config: GraphConfig) -> dict[int, float]:
+    """P(popularity rank = k), k in 1..content_items: the finite-N Zipf-like law of zipf_rank()."""
+    return dict(enumerate(power_law_pmf(config.content_items, config.content_zipf_exponent), start=1))
+
+
+def uniform_pmf(low: int, high: int) -> dict[int, float]:
+    """Discrete uniform on [low, high]."""
+    return {v: 1.0 / (high - low + 1) for v in range(low, high + 1)}
+
+
+def identifier_type_mix(config: GraphConfig) -> dict[str, float]:
+    """Expected share of each type among the non-primary identifiers.
+
+    Each person's first identifier is their email_hash (the primary, exactly one); every
+    other identifier draws its type from `config.probabilistic_type_weights()`.
+    """
+    return dict(config.probabilistic_type_weights())
+
+
+def overall_identifier_type_mix(config: GraphConfig) -> dict[str, float]:
+    """Expected share of each type among all identifiers, primaries included.
+
+    With n identifiers per person (mean E[n]), one is the email_hash and n - 1 follow the
+    non-primary mix, so email_hash is 1 / E[n] of all identifiers, not its configured
+    weight: the configured weight of email_hash only sets the others' proportions.
+    """
+    mean = config.identifiers.mean()
+    mix = {t: share * (mean - 1.0) / mean for t, share in identifier_type_mix(config).items()}
+    return {"email_hash": 1.0 / mean, **mix}
+
+
+def mean_of(pmf: dict[int, float]) -> float:
+    """Mean of a numeric probability mass function."""
+    total = sum(pmf.values())
+    return sum(v * p for v, p in pmf.items()) / total if total else float("nan")
