@@ -109,8 +109,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from .render import Renderer
 
     config = config_from_args(args)
+    if args.all:
+        from .script import render_script
+
+        if args.table:
+            raise ConfigError("TABLE", args.table, "no table with --all (the script has every table)")
+        print(render_script(config), end="")
+        return 0
     if args.table not in TABLES:
-        raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}")
+        raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}, or --all")
     renderer = Renderer(config, partitions=config.partitions)
     if args.functions:
         print("\n\n".join(renderer.functions()))
@@ -150,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("sql", help="print the rendered SQL of a table")
-    p.add_argument("table", metavar="TABLE", help=f"one of {', '.join(TABLES)}")
+    p = sub.add_parser("sql", help="print the rendered SQL of a table, or --all: one self-contained script")
+    p.add_argument("table", metavar="TABLE", nargs="?", help=f"one of {', '.join(TABLES)}")
+    p.add_argument("--all", action="store_true", help="print one Spark SQL script creating every table (engine/script.py)")
     add_config_arguments(p)
     p.add_argument("--functions", action="store_true", help="also print the shared SQL functions it calls")
     p.set_defaults(func=cmd_sql)
