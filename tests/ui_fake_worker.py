@@ -1,0 +1,64 @@
+"""A stand-in for `python -m ui.worker` in the runner and handler tests: same protocol, no Spark.
+
+It reads the same spec, writes a staging folder beside the output like the engine does,
+prints the same JSON events (one table every `spec["fake"]["seconds"]` seconds), and
+moves the staging folder into place at the end. `fake.fail` makes it fail after the
+first table. Killed by a signal, it dies at once and leaves its staging folder behind,
+which is exactly what the runner must clean up. The real worker is exercised by the
+browser e2e and SIGTERM tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+TABLES = ("households", "individuals", "identity_mappings", "content_catalog", "content_engagement", "campaigns", "campaign_exposures", "response_events")
+
+
+def emit(event: dict) -> None:
+    print(json.dumps({**event, "time": time.time()}), flush=True)
+
+
+def main(spec_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    fake = spec.get("fake", {})
+    out = Path(spec["out"])
+    staging = out.parent / f".{out.name}.staging-fake{os.getpid()}"
+    staging.mkdir(parents=True)
+    (staging / "pid").write_text(str(os.getpid()))
+    emit({"event": "spark_starting"})
+    emit({"event": "spark_ready", "seconds": 0.1})
+    manifest = {"out": str(out), "tables": {}, "total_rows": 0, "wall_seconds": 0.0}
+    for index, table in enumerate(TABLES):
+        emit({"event": "started", "table": table, "index": index, "total": len(TABLES)})
+        time.sleep(float(fake.get("seconds", 0.05)))
+        if fake.get("fail") and index == 1:
+            emit({"event": "failed", "error": "ConfigError: out: fake failure"})
+            return 1
+        (staging / table).mkdir()
+        rows = 10 * (index + 1)
+        manifest["tables"][table] = {"rows": rows, "seconds": 0.05}
+        manifest["total_rows"] += rows
+        emit({"event": "finished", "table": table, "index": index, "total": len(TABLES), "rows": rows, "bytes": 100, "files": 1, "seconds": 0.05, "path": str(out / table)})
+    (staging / "_manifest.json").write_text(json.dumps(manifest))
+    if out.exists() and spec.get("overwrite"):
+        import shutil
+
+        shutil.rmtree(out)
+    os.rename(staging, out)
+    emit({"event": "done", "manifest": manifest})
+    emit({"event": "validating", "total": 2})
+    emit({"event": "check", "index": 0, "total": 2, "name": "primary_keys_unique", "description": "keys are unique", "violations": 0, "seconds": 0.01, "passed": True})
+    emit({"event": "check", "index": 1, "total": 2, "name": "household_size_matches", "description": "sizes match", "violations": 3, "seconds": 0.01, "passed": False})
+    emit({"event": "sampling"})
+    emit({"event": "samples", "samples": {t: {"columns": ["id", "value"], "rows": [["1", f"{t}-a"], ["2", f"{t}-b"]]} for t in TABLES}})
+    emit({"event": "complete"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

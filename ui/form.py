@@ -1,0 +1,375 @@
+"""The launch tab: six steps with Back/Next, inline errors, live row counts, review and launch.
+
+Components are generated from `ui.steps.FIELDS`; every handler gets the session id, the
+current step and all field values, validates with `ui.steps` (the engine's checks) and
+returns only the components it changes. Next is refused while the step has an error and
+each error shows under its field; a valid step is checkpointed for the session, so a
+reload or an app restart with `?session=<id>` in the URL comes back to the same form.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from engine import TABLES, GraphConfig, expected_rows, names, render_table
+from engine.config import ConfigError
+
+from . import steps
+from .context import AppContext
+from .jobs import check_destination, permission_text
+from .state import is_session_id, new_session_id
+
+# Rows of fields per step (steps 1-5); the order inside a row is left to right.
+LAYOUT: dict[int, list[list[str]]] = {
+    1: [["preset"], ["households", "seed", "partitions"], ["start_date", "end_date"]],
+    2: [
+        ["household_size_weights"],
+        ["income_weights"],
+        ["age_mean", "age_sd", "age_min", "age_max"],
+        ["gender_weights", "shared_surname_rate"],
+        ["education_weights"],
+    ],
+    3: [["identifiers.minimum", "identifiers.maximum", "identifiers.exponent"], ["identifier_type_weights"], ["confidence_min", "confidence_max"]],
+    4: [
+        ["content_items", "content_zipf_exponent"],
+        ["content_category_weights"],
+        ["events.minimum", "events.maximum", "events.exponent"],
+        ["engagement_type_weights"],
+        ["campaigns", "campaign_min_days", "campaign_max_days"],
+        ["campaign_channel_weights"],
+        ["exposures.minimum", "exposures.maximum", "exposures.exponent"],
+        ["response_rate", "attribution_window_days"],
+        ["response_type_weights"],
+    ],
+    5: [["destination"], ["purpose", "overwrite"], ["folder", "format"], ["catalog", "schema"]],
+}
+# Step 5 rows shown for one destination only (keyed by the row's first field).
+DESTINATION_ROWS = {"folder": steps.LOCAL, "catalog": steps.UNITY_CATALOG}
+STEP_INTRO = {
+    1: "How big the graph is and which seed decides it. The expected rows update as you type.",
+    2: "Household sizes and who lives in them. Weights are `category: weight` pairs that sum to 1.",
+    3: "The identifiers each person is seen through: how many, of which types, how confident.",
+    4: "What people watch, the campaigns they are exposed to and how they respond.",
+    5: "Where the eight tables are written.",
+    6: "Check everything, read the SQL that will run, then launch.",
+}
+
+
+def slug(name: str) -> str:
+    return name.replace(".", "-").replace("_", "-")
+
+
+def make_input(f: steps.Field, value: Any) -> Any:
+    """The Gradio component for a form field (labelled, with its help text)."""
+    common = {"label": f.label, "info": f.help or None, "value": value, "elem_id": f"field-{slug(f.name)}"}
+    if f.kind in ("preset", "choice"):
+        return gr.Radio(choices=list(f.choices), **common)
+    if f.kind in ("int", "optional_int"):
+        return gr.Number(precision=0, **common)
+    if f.kind == "number":
+        return gr.Number(**common)
+    if f.kind == "bool":
+        return gr.Checkbox(**common)
+    return gr.Textbox(max_lines=2 if f.kind == "weights" else 1, **common)
+
+
+def destination_preview(values: dict[str, Any]) -> str:
+    """Where step 5's choices put the run, with the current minute standing in for the launch time."""
+    try:
+        prefix = names.table_prefix(values.get("purpose"), steps.config_from_values(values).households, _dt.datetime.now(_dt.timezone.utc))
+    except ConfigError:
+        return ""
+    if values.get("destination") == steps.UNITY_CATALOG:
+        where = f"tables `{values.get('catalog')}.{values.get('schema')}.{prefix}_<table>` (8 tables)"
+    else:
+        where = f"the folder `{Path(str(values.get('folder') or '.')).expanduser().absolute() / prefix}`"
+    return f"This run will be written to {where}; the name carries the launch time (UTC, to the minute)."
+
+
+def stepper_html(step: int) -> str:
+    """The step indicator: done steps, the current one highlighted, the ones to come."""
+    items = []
+    for number, title in enumerate(steps.STEPS, start=1):
+        state = "done" if number < step else "current" if number == step else "todo"
+        items.append(f'<li class="step {state}"><span class="num">{number}</span> {title}</li>')
+    return f'<ol class="stepper" data-step="{step}">{"".join(items)}</ol>'
+
+
+@dataclass
+class Form:
+    """The launch tab's components, kept by name for handlers and tests."""
+
+    ctx: AppContext
+    session: Any = None
+    step: Any = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, Any] = field(default_factory=dict)
+    groups: list[Any] = field(default_factory=list)
+    destination_rows: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, Any] = field(default_factory=dict)
+
+    # ---- helpers -------------------------------------------------------------------------
+    @property
+    def input_list(self) -> list[Any]:
+        return [self.inputs[name] for name in steps.FIELD_NAMES]
+
+    def values(self, raw: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(steps.FIELD_NAMES, raw))
+
+    def outputs(self) -> list[Any]:
+        return [self.session, self.step, *self.parts.values(), *self.groups, *self.destination_rows.values(), *self.input_list, *self.errors.values()]
+
+    def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False) -> dict[Any, Any]:
+        """Updates that show `step`: its group, the stepper, buttons, errors of that step, review."""
+        p = self.parts
+        out: dict[Any, Any] = {
+            self.step: step,
+            p["stepper"]: stepper_html(step),
+            p["intro"]: f"**Step {step} of {len(steps.STEPS)}: {steps.STEPS[step - 1]}.** {STEP_INTRO[step]}",
+            p["back"]: gr.update(interactive=step > 1),
+            p["next"]: gr.update(visible=step < steps.REVIEW_STEP),
+            p["launch"]: gr.update(visible=step == steps.REVIEW_STEP),
+            p["message"]: message,
+        }
+        for number, group in enumerate(self.groups, start=1):
+            out[group] = gr.update(visible=number == step)
+        for name, box in self.errors.items():
+            text = errors.get(name, "") if steps.FIELD_BY_NAME[name].step == step else ""
+            out[box] = gr.update(value=f"⚠ {text}" if text else "", visible=bool(text))
+        for first, kind in DESTINATION_ROWS.items():
+            out[self.destination_rows[first]] = gr.update(visible=values.get("destination") == kind)
+        if set_values:
+            for name, component in self.inputs.items():
+                out[component] = values.get(name)
+        out.update(self.preview(values))
+        if step == steps.DESTINATION_STEP:
+            out[p["destination_preview"]] = destination_preview(values)
+        if step == steps.REVIEW_STEP:
+            out.update(self.review(values))
+        return out
+
+    def preview(self, values: dict[str, Any]) -> dict[Any, Any]:
+        rows, total = steps.expected_table(values)
+        p = self.parts
+        if total is None:
+            return {p["preview_total"]: "⚠ Expected row counts appear once every field is valid.", p["preview_table"]: []}
+        return {p["preview_table"]: rows, p["preview_total"]: f"**{total:,} rows expected in total** (means of the configured distributions)."}
+
+    def review(self, values: dict[str, Any]) -> dict[Any, Any]:
+        """The review step: summary, config JSON and its download, the SQL, the permission check."""
+        p = self.parts
+        config = steps.config_from_values(values)
+        target, errors = steps.destination_errors(values, config, self.ctx.databricks)
+        if target is None:
+            return {p["summary"]: "⚠ " + " ".join(errors.values())}
+        download = self._config_file(config)
+        permission = "Not needed: a local folder is written by this machine's own worker process."
+        permission = f"**Permission check:** {permission}"
+        permission_ok = True
+        if target.kind == steps.UNITY_CATALOG:
+            try:
+                report = check_destination(self.ctx.settings, values["catalog"], values["schema"], target.overwrite)
+                permission, permission_ok = f"**Permission check:** {permission_text(report)}", report.ok
+            except Exception as exc:  # the workspace's own error, shown rather than crashing the page
+                permission, permission_ok = f"**Permission check failed:** {type(exc).__name__}: {exc}", False
+        total = sum(expected_rows(config).values())
+        summary = (
+            f"**{config.households:,} households**, seed {config.seed}, about **{total:,} rows** in 8 tables → "
+            f"{target.kind}: `{target.location}`" + (f" ({target.format})" if target.kind == steps.LOCAL else "")
+            + f". Names: `{target.prefix}`" + ("; existing tables are replaced." if target.overwrite else ".")
+        )
+        return {
+            p["summary"]: summary,
+            p["config_json"]: config.to_json(),
+            p["download"]: gr.update(value=str(download)),
+            p["sql"]: render_table("households", config),
+            p["sql_table"]: gr.update(value="households"),
+            p["permission"]: permission,
+            p["launch"]: gr.update(visible=True, interactive=permission_ok),
+        }
+
+    def _config_file(self, config: GraphConfig) -> Path:
+        folder = Path(self.ctx.store.root) / "downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"idgraph-config-{config.config_hash()}.json"
+        path.write_text(config.to_json() + "\n")
+        return path
+
+    # ---- handlers ------------------------------------------------------------------------
+    def on_load(self, request: gr.Request) -> dict[Any, Any]:
+        """Restore the session named in the URL (?session=...), or start a new one."""
+        asked = (request.query_params.get("session") if request is not None else None) or ""
+        session = asked if is_session_id(asked) else new_session_id()
+        saved = self.ctx.store.load_checkpoint(session) or {}
+        values = {**steps.default_values(self.ctx.databricks, self.ctx.out_root), **(saved.get("values") or {})}
+        step = saved.get("step", 1) if isinstance(saved.get("step"), int) and 1 <= saved.get("step") <= steps.REVIEW_STEP else 1
+        message = f"Resumed session `{session}` at step {step}." if saved else ""
+        return {self.session: session, **self.render(step, values, {}, message, set_values=True)}
+
+    def on_next(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+        values = self.values(raw)
+        errors = steps.step_errors(step, values, self.ctx.databricks)
+        if errors:
+            where = steps.first_invalid_step(errors)
+            count = len(errors)
+            message = f"⚠ {count} field{'s' if count > 1 else ''} to fix before going on" + (f" (on step {where})" if where != step else "") + "."
+            return self.render(where or step, values, errors, message)
+        self.ctx.checkpoint(session, step + 1, values)
+        return self.render(step + 1, values, {}, f"Step {step} saved.")
+
+    def on_back(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+        return self.render(max(1, step - 1), self.values(raw), {})
+
+    def on_live(self, step: int, *raw: Any) -> dict[Any, Any]:
+        """While typing on steps 1-4: the row preview and this step's errors (step 5 checks the disk, so only on Next)."""
+        values = self.values(raw)
+        out = self.preview(values)
+        if step < steps.DESTINATION_STEP:
+            errors = steps.step_errors(step, values)
+            for name in (f.name for f in steps.fields_of(step)):
+                text = errors.get(name, "")
+                out[self.errors[name]] = gr.update(value=f"⚠ {text}" if text else "", visible=bool(text))
+        return out
+
+    def on_preset(self, preset: str) -> Any:
+        return steps.PRESETS.get(preset, gr.skip())
+
+    def on_households(self, households: Any) -> str:
+        return steps.preset_for(int(households) if isinstance(households, float) and households.is_integer() else households)
+
+    def on_destination(self, destination: str) -> dict[Any, Any]:
+        return {self.destination_rows[first]: gr.update(visible=destination == kind) for first, kind in DESTINATION_ROWS.items()}
+
+    def on_upload(self, session: str, step: int, path: str, *raw: Any) -> dict[Any, Any]:
+        """Start from a config file: every known field is filled in, errors show at their fields."""
+        current = self.values(raw)
+        try:
+            text = Path(path).read_text()
+        except (OSError, TypeError) as exc:
+            return self.render(step, current, {}, f"⚠ Could not read the file: {exc}")
+        values, problem = steps.values_from_config_json(text, current)
+        if problem:
+            return self.render(step, current, {}, f"⚠ {Path(path).name}: {problem}")
+        errors = steps.step_errors(steps.DESTINATION_STEP - 1, values)
+        where = steps.first_invalid_step(errors) or 1
+        message = f"Loaded {Path(path).name}." + (f" ⚠ {len(errors)} field(s) need fixing, first on step {where}." if errors else " Check each step, then launch.")
+        return self.render(where, values, errors, message, set_values=True)
+
+    def on_launch(self, session: str, step: int, *raw: Any) -> tuple[str | None, dict[Any, Any]]:
+        """Validate everything once more, then queue the run; returns (run id or None, updates)."""
+        values = self.values(raw)
+        errors = steps.step_errors(steps.DESTINATION_STEP, values, self.ctx.databricks)
+        if errors:
+            where = steps.first_invalid_step(errors) or step
+            return None, self.render(where, values, errors, f"⚠ Not launched: fix the marked field(s) on step {where}.")
+        config = steps.config_from_values(values)
+        target, _ = steps.destination_errors(values, config, self.ctx.databricks)
+        try:
+            run_id = submit_run(self.ctx, session, config, target)
+        except ConfigError as exc:
+            return None, {self.parts["message"]: f"⚠ Not launched: {exc}"}
+        self.ctx.checkpoint(session, step, values)
+        return run_id, {self.parts["message"]: f"Launched run `{run_id}`: follow it on the Runs tab."}
+
+    def on_sql(self, table: str, *raw: Any) -> str:
+        try:
+            return render_table(table, steps.config_from_values(self.values(raw)))
+        except ConfigError as exc:
+            return f"-- fix the config first: {exc}"
+
+
+def submit_run(ctx: AppContext, session: str, config: GraphConfig, target: steps.Target) -> str:
+    """Queue a run of `config` into `target` for `session`; Unity Catalog is permission-checked again first."""
+    fields = {"households": config.households, "expected": expected_rows(config), "table_names": target.table_names}
+    if target.kind == steps.UNITY_CATALOG:
+        assert target.job is not None
+        destination = target.job.destination
+        report = check_destination(ctx.settings, destination.catalog, destination.schema, target.overwrite)
+        if not report.ok:
+            raise ConfigError("destination", target.location, f"privileges to write there:\n{report.message}")
+        spec = {"job": target.job.to_dict(), "prefix": target.prefix, "location": target.location}
+        return ctx.runner.submit(session, spec, "databricks", **fields)
+    spec = {"config": config.to_dict(), "out": target.location, "format": target.format, "overwrite": target.overwrite, "cores": ctx.cores}
+    return ctx.runner.submit(session, spec, "local", **fields)
+
+
+def build(ctx: AppContext) -> Form:
+    """Create the launch tab's components (inside the current Blocks/Tab) and wire its events."""
+    form = Form(ctx)
+    defaults = steps.default_values(ctx.databricks, ctx.out_root)
+    p = form.parts
+    form.session = gr.Textbox(visible=False, elem_id="session-id")
+    form.step = gr.State(1)
+    p["stepper"] = gr.HTML(stepper_html(1), elem_id="stepper")
+    p["intro"] = gr.Markdown(elem_id="step-intro")
+    with gr.Row():
+        p["upload"] = gr.UploadButton("Start from a config file (.json)", file_types=[".json"], type="filepath", size="sm", scale=0, elem_id="upload-config")
+        p["message"] = gr.Markdown(elem_id="form-message")
+    for step in range(1, steps.REVIEW_STEP):
+        with gr.Column(visible=step == 1, elem_id=f"step-{step}") as group:
+            for row in LAYOUT[step]:
+                with gr.Row(equal_height=False) as row_block:
+                    for name in row:
+                        with gr.Column(min_width=200):
+                            form.inputs[name] = make_input(steps.FIELD_BY_NAME[name], defaults.get(name))
+                            form.errors[name] = gr.Markdown(visible=False, elem_classes=["field-error"], elem_id=f"error-{slug(name)}")
+                if row[0] in DESTINATION_ROWS:
+                    form.destination_rows[row[0]] = row_block
+            if step == steps.DESTINATION_STEP:
+                p["destination_preview"] = gr.Markdown(elem_id="destination-preview")
+            if step == 1:
+                with gr.Group():
+                    p["preview_total"] = gr.Markdown(elem_id="expected-total")
+                    p["preview_table"] = gr.Dataframe(headers=["table", "expected rows"], interactive=False, elem_id="expected-rows", max_height=340)
+        form.groups.append(group)
+    with gr.Column(visible=False, elem_id="step-6") as review:
+        p["summary"] = gr.Markdown(elem_id="review-summary")
+        with gr.Row():
+            with gr.Column(scale=1):
+                p["config_json"] = gr.Code(language="json", label="Config (JSON), usable with: idgraph generate --config FILE", lines=14, max_lines=22, interactive=False)
+                p["download"] = gr.DownloadButton("Download config JSON", size="sm", elem_id="download-config")
+            with gr.Column(scale=1):
+                p["sql_table"] = gr.Dropdown(list(TABLES), value="households", label="Rendered SQL of table", info="exactly what Spark runs for this config")
+                p["sql"] = gr.Code(language="sql", label="SQL", lines=14, max_lines=22, interactive=False, elem_id="review-sql")
+        p["permission"] = gr.Markdown(label="Permission check", elem_id="permission")
+    form.groups.append(review)
+    with gr.Row():
+        p["back"] = gr.Button("← Back", interactive=False, elem_id="back")
+        p["next"] = gr.Button("Next →", variant="primary", elem_id="next")
+        p["launch"] = gr.Button("Launch run", variant="primary", visible=False, elem_id="launch")
+
+    outputs = form.outputs()
+    state_inputs = [form.session, form.step, *form.input_list]
+    p["next"].click(form.on_next, state_inputs, outputs, api_name="next", show_progress="minimal")
+    p["back"].click(form.on_back, state_inputs, outputs, api_name="back", show_progress="hidden")
+    p["upload"].upload(form.on_upload, [form.session, form.step, p["upload"], *form.input_list], outputs, api_name="upload_config")
+    p["sql_table"].change(form.on_sql, [p["sql_table"], *form.input_list], p["sql"], show_progress="hidden", api_visibility="private")
+    form.inputs["preset"].input(form.on_preset, form.inputs["preset"], form.inputs["households"], show_progress="hidden", api_visibility="private")
+    form.inputs["households"].input(form.on_households, form.inputs["households"], form.inputs["preset"], show_progress="hidden", api_visibility="private")
+    form.inputs["destination"].change(form.on_destination, form.inputs["destination"], list(form.destination_rows.values()), show_progress="hidden", api_visibility="private")
+    destination_fields = [form.inputs[f.name] for f in steps.fields_of(steps.DESTINATION_STEP)]
+    gr.on(
+        [c.change for c in destination_fields],
+        lambda *raw: destination_preview(form.values(raw)),
+        form.input_list,
+        p["destination_preview"],
+        show_progress="hidden",
+        trigger_mode="always_last",
+        api_visibility="private",
+    )
+    live_fields = [form.inputs[f.name] for f in steps.FIELDS if f.step < steps.DESTINATION_STEP]
+    gr.on(
+        [c.change for c in live_fields],
+        form.on_live,
+        [form.step, *form.input_list],
+        [p["preview_table"], p["preview_total"], *form.errors.values()],
+        show_progress="hidden",
+        trigger_mode="always_last",
+        api_visibility="private",
+    )
+    return form

@@ -1,0 +1,138 @@
+"""How a run record reads on the page: status line, per-table progress, checks, samples, history.
+
+Pure functions from the runner's JSON records to the text and tables the app displays,
+so what a user sees is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+from engine import TABLES
+
+PROGRESS_HEADERS = ["table", "status", "expected rows", "rows written", "seconds", "rows/s"]
+CHECK_HEADERS = ["check", "result", "violations", "what it checks"]
+HISTORY_HEADERS = ["run", "launched (UTC)", "households", "destination", "status", "rows", "wall s"]
+# Marks that every font has (emoji are missing on minimal Linux browsers).
+STATUS_MARK = {"queued": "…", "running": "▶", "cancelling": "■", "succeeded": "✓", "failed": "✗", "cancelled": "■", "interrupted": "⚠"}
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as m:ss (h:mm:ss past an hour)."""
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def elapsed(record: Mapping[str, Any], now: float | None = None) -> float | None:
+    """Seconds since the run started, up to its end once it ended."""
+    if not record.get("started"):
+        return None
+    end = record.get("ended") or (now if now is not None else time.time())
+    return max(0.0, end - record["started"])
+
+
+def rows_written(record: Mapping[str, Any]) -> int:
+    return sum(t.get("rows") or 0 for t in record.get("tables", {}).values() if t.get("status") == "done")
+
+
+def rate(rows: float | None, seconds: float | None) -> str:
+    return f"{rows / seconds:,.0f}" if rows and seconds else "-"
+
+
+def status_text(record: Mapping[str, Any], queue_position: int | None = None, now: float | None = None) -> str:
+    """One line: status, phase, elapsed time, rows so far and the run's rows/s."""
+    status = record["status"]
+    parts = [f"{STATUS_MARK.get(status, '')} **{status}**", record.get("phase") or ""]
+    if status == "queued" and queue_position:
+        parts.append(f"position {queue_position} in the queue")
+    spent = elapsed(record, now)
+    if spent is not None:
+        parts.append(f"elapsed {duration(spent)}")
+    rows = rows_written(record)
+    if rows:
+        generating = sum(t.get("seconds") or 0 for t in record.get("tables", {}).values() if t.get("status") == "done")
+        parts.append(f"{rows:,} rows written ({rate(rows, generating)} rows/s)")
+    text = " · ".join(p for p in parts if p)
+    if record.get("error"):
+        text += f"\n\n```\n{record['error']}\n```"
+    return text
+
+
+def progress_rows(record: Mapping[str, Any], now: float | None = None) -> list[list[Any]]:
+    """One row per table: status, expected and written rows, seconds and rows/s (live while running)."""
+    now = now if now is not None else time.time()
+    expected = record.get("expected") or {}
+    rows = []
+    for table in TABLES:
+        info = record.get("tables", {}).get(table, {})
+        status = info.get("status", "waiting")
+        seconds = info.get("seconds")
+        if status == "running" and info.get("started"):
+            seconds = now - info["started"]
+        written = info.get("rows")
+        rows.append([table, status, f"{expected[table]:,}" if table in expected else "-", f"{written:,}" if written is not None else "-", f"{seconds:.1f}" if seconds is not None else "-", rate(written, info.get("seconds"))])
+    return rows
+
+
+def check_rows(record: Mapping[str, Any]) -> list[list[Any]]:
+    """The validation checks: name, PASS/FAIL, violation count, description."""
+    return [[c["name"], "PASS" if c["passed"] else "FAIL", f"{c['violations']:,}", c["description"]] for c in record.get("checks") or []]
+
+
+def checks_summary(record: Mapping[str, Any]) -> str:
+    checks = record.get("checks") or []
+    if not checks:
+        if record.get("kind") == "databricks" and record.get("status") == "succeeded":
+            return "Validation runs locally only for now: run `idgraph validate` on the tables' folder, or the SQL in `sql/checks/` on a warehouse."
+        return "Validation results appear here when the run has validated its tables."
+    failed = [c["name"] for c in checks if not c["passed"]]
+    return f"**{len(checks) - len(failed)} of {len(checks)} checks passed**" + (f"; failed: {', '.join(failed)}" if failed else " (0 violations)")
+
+
+def location_text(record: Mapping[str, Any]) -> str:
+    """Where the data is, and how to open it."""
+    spec = record.get("spec", {})
+    if record.get("kind") == "databricks":
+        names = record.get("table_names") or {}
+        lines = [f"Unity Catalog schema `{spec.get('location', '')}`:"] + [f"- `{spec.get('location', '')}.{n}`" for n in names.values()]
+        if record.get("run_page_url"):
+            lines.append(f"\n[Databricks run page]({record['run_page_url']})")
+        return "\n".join(lines)
+    out = spec.get("out", "")
+    if record.get("status") != "succeeded":
+        return f"Output folder (written only when the run completes): `{out}`"
+    return f"Folder `{out}` ({spec.get('format')} tables, one folder per table, plus `_manifest.json`).\n\nValidate again with `idgraph validate {out}`."
+
+
+def sample_table(record: Mapping[str, Any], table: str | None) -> dict[str, Any]:
+    """A table's sample rows as {"headers", "data"} for a Dataframe."""
+    sample = (record.get("samples") or {}).get(table or "")
+    if not sample:
+        return {"headers": ["no sample rows yet"], "data": []}
+    return {"headers": sample["columns"], "data": sample["rows"]}
+
+
+def history_rows(records: list[Mapping[str, Any]]) -> list[list[Any]]:
+    """The session's runs, newest first."""
+    rows = []
+    for r in records:
+        manifest = r.get("manifest") or {}
+        total = manifest.get("total_rows")
+        rows.append([
+            r["run_id"],
+            (r.get("created_at") or "").replace("T", " ").replace("+00:00", ""),
+            f"{r.get('households', 0):,}",
+            r.get("spec", {}).get("out") or r.get("spec", {}).get("location", ""),
+            f"{STATUS_MARK.get(r['status'], '')} {r['status']}",
+            f"{total:,}" if total is not None else "-",
+            f"{manifest['wall_seconds']:.1f}" if manifest.get("wall_seconds") is not None else "-",
+        ])
+    return rows
+
+
+def run_label(record: Mapping[str, Any]) -> str:
+    return f"{record['run_id']} · {record.get('households', 0):,} households · {record['status']}"

@@ -1,0 +1,118 @@
+"""The generation worker: one local run in its own process, reporting JSON lines on stdout.
+
+`python -m ui.worker SPEC.json` starts its own Spark session, runs `engine.generate`, then
+the validation checks one by one and reads a few sample rows per table, printing one JSON
+event per line as it goes. The app's runner reads those lines; nothing else is printed on
+stdout (stray output, Spark's included, goes to stderr). The worker runs in its own process
+group with Spark's JVM, so the runner can stop both at once; on SIGTERM, or when the app
+that started it disappears, the generation is interrupted and the engine removes its staging
+folder, so no half-written table is left.
+
+Spec: {"config": GraphConfig dict, "out": folder, "format": "delta"|"parquet",
+"overwrite": bool, "samples": rows per table, "cores": Spark cores ("*" = all)}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from engine import GraphConfig, generate, load_tables, local_session, validate
+from engine.validate import check_names
+
+# How often the worker checks that the app that started it is still alive, in seconds.
+_PARENT_CHECK_SECONDS = 1.0
+SAMPLE_ROWS = 5
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def event_stream() -> TextIO:
+    """Keep the real stdout for events and point file descriptor 1 at stderr for everything else."""
+    events = os.fdopen(os.dup(1), "w", buffering=1)
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    return events
+
+
+def emitter(stream: TextIO) -> Emit:
+    lock = threading.Lock()
+
+    def emit(event: dict[str, Any]) -> None:
+        line = json.dumps({**event, "time": time.time()}, default=str)
+        with lock:
+            stream.write(line + "\n")
+            stream.flush()
+
+    return emit
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _watch_parent(parent: int) -> None:
+    """Stop this process group when the app dies without stopping us (e.g. SIGKILL)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def samples(spark: Any, out: str, rows: int) -> dict[str, dict[str, Any]]:
+    """The first `rows` rows of each written table: {table: {"columns": [...], "rows": [[...]]}}."""
+    found = {}
+    for table, df in load_tables(spark, out).items():
+        collected = df.limit(rows).collect()
+        found[table] = {"columns": df.columns, "rows": [[str(v) if v is not None else None for v in r] for r in collected]}
+    return found
+
+
+def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
+    """Generate, validate and sample as `spec` says; emit events; return the manifest."""
+    config = GraphConfig.from_dict(spec["config"])
+    emit({"event": "spark_starting"})
+    t0 = time.perf_counter()
+    spark = local_session(cores=spec.get("cores", "*"), app_name="idgraph-ui-worker")
+    emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3)})
+    manifest = generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=emit)
+    emit({"event": "validating", "total": len(check_names())})
+    # One call, so the tables are loaded once for all checks.
+    results = validate(spec["out"], spark=spark, config=config)
+    for index, result in enumerate(results):
+        emit({"event": "check", "index": index, "total": len(results), **result.to_dict()})
+    emit({"event": "sampling"})
+    emit({"event": "samples", "samples": samples(spark, spec["out"], int(spec.get("samples", SAMPLE_ROWS)))})
+    emit({"event": "complete"})
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m ui.worker SPEC.json", file=sys.stderr)
+        return 2
+    emit = emitter(event_stream())
+    signal.signal(signal.SIGTERM, _interrupt)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    try:
+        run(json.loads(Path(argv[0]).read_text()), emit)
+    except KeyboardInterrupt:
+        emit({"event": "failed", "error": "cancelled"})
+        return 130
+    except Exception as exc:  # reported to the app, which shows it; the traceback goes to the log
+        import traceback
+
+        traceback.print_exc()
+        emit({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
