@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,39 @@ def make_context(state_dir: str | None = None, max_concurrent: int = 1, out_root
     return AppContext(store, runner, settings, BenchmarkRun(), out_root=out_root, bench_results=Path(bench_results), cores=cores)
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
+@dataclass
+class Page:
+    """The built page and its parts, so handlers can be called directly (tests do)."""
+
+    ctx: AppContext
+    demo: gr.Blocks
+    tabs: Any
+    form: form_tab.Form
+    runs: runs_tab.RunsTab
+    bench: bench_tab.BenchTab
+
+    def launch(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+        """Launch from the review step; on success switch to the Runs tab showing the new run."""
+        run_id, updates = self.form.on_launch(session, step, *raw)
+        if run_id is None:
+            return updates
+        choices = [(views.run_label(r), r["run_id"]) for r in self.ctx.runner.runs_for(session)]
+        run_select, shown = self.runs.parts["run_select"], self.runs.parts["shown"]
+        return {**updates, self.tabs: gr.Tabs(selected="runs"), run_select: gr.update(choices=choices, value=run_id), shown: {}}
+
+
+def session_text(session: str) -> str:
+    return f"Session `{session}` · bookmark this page's address to come back to this form and its runs."
+
+
+# Puts the session id into the address bar without reloading, so a bookmark resumes it.
+SESSION_URL_JS = (
+    "(session) => { const url = new URL(window.location); if (session && url.searchParams.get('session') !== session) "
+    "{ url.searchParams.set('session', session); window.history.replaceState(null, '', url); } }"
+)
+
+
+def build_page(ctx: AppContext) -> Page:
     """The whole page: header, Launch / Runs / Benchmarks tabs, session restore on load."""
     with gr.Blocks(title="idgraph: synthetic identity graph", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -84,29 +117,18 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 runs = runs_tab.build(ctx, form.session)
             with gr.Tab("Benchmarks", id="bench"):
                 bench = bench_tab.build(ctx)
-
-        def launch(session: str, step: int, *raw: Any) -> dict[Any, Any]:
-            run_id, updates = form.on_launch(session, step, *raw)
-            if run_id is None:
-                return updates
-            choices = [(views.run_label(r), r["run_id"]) for r in ctx.runner.runs_for(session)]
-            return {**updates, tabs: gr.Tabs(selected="runs"), runs.parts["run_select"]: gr.update(choices=choices, value=run_id), runs.parts["shown"]: {}}
-
+        page = Page(ctx, demo, tabs, form, runs, bench)
         launch_outputs = [*form.outputs(), tabs, runs.parts["run_select"], runs.parts["shown"]]
-        form.parts["launch"].click(launch, [form.session, form.step, *form.input_list], launch_outputs, api_name="launch")
-
-        def session_text(session: str) -> str:
-            return f"Session `{session}` · bookmark this page's address to come back to this form and its runs."
-
+        form.parts["launch"].click(page.launch, [form.session, form.step, *form.input_list], launch_outputs, api_name="launch")
         loaded = demo.load(form.on_load, None, form.outputs(), api_name="load_session")
-        loaded.then(session_text, form.session, session_note, api_visibility="private").then(
-            None,
-            form.session,
-            None,
-            js="(session) => { const url = new URL(window.location); if (session && url.searchParams.get('session') !== session) { url.searchParams.set('session', session); window.history.replaceState(null, '', url); } }",
-        )
+        loaded.then(session_text, form.session, session_note, api_visibility="private").then(None, form.session, None, js=SESSION_URL_JS)
         demo.load(bench.on_refresh, None, [bench.parts[k] for k in ("note", "plot", "summary", "environment")], api_visibility="private")
-    return demo
+    return page
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    """The Gradio Blocks of the app."""
+    return build_page(ctx).demo
 
 
 def serve(ctx: AppContext, host: str, port: int, ready: threading.Event | None = None, stop: threading.Event | None = None) -> int:

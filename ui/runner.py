@@ -4,7 +4,8 @@ The app never generates in its own process. `Runner.submit` queues a run; a disp
 thread starts at most `max_concurrent` at a time (two runs writing the same folder never
 overlap). A local run is a `python -m ui.worker` process in its own process group (Spark's
 JVM is its child), read line by line; each JSON event updates the run's record, which is
-saved to the state store so the history survives a restart. Cancel and shutdown stop the
+saved to the state store (under the runner's lock, so the file always holds the latest
+state) and the history survives a restart. Cancel and shutdown stop the
 whole group (SIGTERM, then SIGKILL after a grace period) and remove any staging folder the
 engine left, so nothing half-written remains under the output's name.
 """
@@ -70,6 +71,11 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
                 table["status"] = "stopped"
     elif kind == "complete":
         record["complete"] = True
+
+
+def submission_order(record: dict[str, Any]) -> tuple[float, str]:
+    """Sort key: when the run was submitted (run ids of the same second are in random order)."""
+    return (record.get("submitted") or 0.0, record["run_id"])
 
 
 def staging_folders(out: str | os.PathLike) -> list[Path]:
@@ -247,26 +253,24 @@ class Runner:
         """This session's runs, newest first (other sessions' runs are never returned)."""
         with self._lock:
             found = [copy.deepcopy(r) for r in self._records.values() if r["session_id"] == session_id]
-        return sorted(found, key=lambda r: r["run_id"], reverse=True)
+        return sorted(found, key=submission_order, reverse=True)
 
     def queue_position(self, run_id: str) -> int | None:
         """1 for the next run to start; None when the run is not queued."""
         with self._lock:
-            queued = sorted(r["run_id"] for r in self._records.values() if r["status"] == "queued")
+            queued = [r["run_id"] for r in sorted(self._records.values(), key=submission_order) if r["status"] == "queued"]
         return queued.index(run_id) + 1 if run_id in queued else None
 
     def update(self, run_id: str, event: dict[str, Any]) -> None:
         with self._lock:
             record = self._records[run_id]
             apply_event(record, event)
-            saved = copy.deepcopy(record)
-        self.store.save_run(saved)
+            self.store.save_run(record)
 
     def patch(self, run_id: str, **fields: Any) -> None:
         with self._lock:
             self._records[run_id].update(fields)
-            saved = copy.deepcopy(self._records[run_id])
-        self.store.save_run(saved)
+            self.store.save_run(self._records[run_id])
 
     def detach(self, run_id: str) -> None:
         """Forget an execution without finishing its run (a Jobs run the app stops watching)."""
@@ -281,9 +285,8 @@ class Runner:
             if error and not record.get("error"):
                 record["error"] = error
             self._running.pop(run_id, None)
-            saved = copy.deepcopy(record)
+            self.store.save_run(record)
             self._lock.notify_all()
-        self.store.save_run(saved)
 
     # ---- launching -----------------------------------------------------------------------------
     def submit(self, session_id: str, spec: dict[str, Any], kind: str = "local", **fields: Any) -> str:
@@ -291,20 +294,20 @@ class Runner:
         if kind not in self.executions:
             raise ConfigError("kind", kind, f"one of {sorted(self.executions)}")
         run_id = new_run_id()
-        record = {"run_id": run_id, "session_id": session_id, "kind": kind, "spec": spec, "status": "queued", "phase": "queued", "created_at": utc_now(), "tables": {}, **fields}
+        record = {"run_id": run_id, "session_id": session_id, "kind": kind, "spec": spec, "status": "queued", "phase": "queued", "created_at": utc_now(), "submitted": time.time(), "tables": {}, **fields}
         with self._lock:
             if self._stopping:
                 raise ConfigError("launch", run_id, "an app that is not shutting down")
             self._records[run_id] = record
+            self.store.save_run(record)
             self._lock.notify_all()
-        self.store.save_run(record)
         return run_id
 
     def _startable(self) -> list[str]:
         busy = {self._records[r]["spec"].get("out") for r in self._running}
         free = self.max_concurrent - len(self._running)
         found = []
-        for record in sorted(self._records.values(), key=lambda r: r["run_id"]):
+        for record in sorted(self._records.values(), key=submission_order):
             if len(found) >= free:
                 break
             if record["status"] == "queued" and record["spec"].get("out") not in busy:
@@ -322,9 +325,9 @@ class Runner:
                 starting = self._startable()
                 for run_id in starting:
                     self._records[run_id].update(status="running", phase="starting", started_at=utc_now(), started=time.time())
+                    self.store.save_run(self._records[run_id])
                     self._running[run_id] = self.executions[self._records[run_id]["kind"]](self, run_id)
             for run_id in starting:
-                self.store.save_run(self.snapshot(run_id))
                 try:
                     self._running[run_id].start()
                 except Exception as exc:  # a worker that cannot start fails its run, not the app
@@ -339,11 +342,11 @@ class Runner:
                 return False
             if record["status"] == "queued":
                 record.update(status="cancelled", phase="cancelled before it started", finished_at=utc_now())
-                saved, execution = copy.deepcopy(record), None
+                execution = None
             else:
                 record.update(status="cancelling", phase="cancelling")
-                saved, execution = copy.deepcopy(record), self._running.get(run_id)
-        self.store.save_run(saved)
+                execution = self._running.get(run_id)
+            self.store.save_run(record)
         if execution is not None:
             threading.Thread(target=execution.cancel, name=f"cancel-{run_id}", daemon=True).start()
         return True
@@ -364,9 +367,8 @@ class Runner:
             queued = [r for r in self._records.values() if r["status"] == "queued"]
             for record in queued:
                 record.update(status="interrupted", phase="interrupted: the app stopped", finished_at=utc_now())
+                self.store.save_run(record)
             self._lock.notify_all()
-        for record in queued:
-            self.store.save_run(copy.deepcopy(record))
         threads = [threading.Thread(target=execution.shutdown, daemon=True) for _, execution in running]
         for thread in threads:
             thread.start()

@@ -109,7 +109,7 @@ class LocalStore:
     def load_runs(self) -> list[dict[str, Any]]:
         """Every run record, newest first."""
         records = [_read_json(p) for p in (self.root / "runs").glob("*/run.json")]
-        return sorted((r for r in records if r), key=lambda r: r["run_id"], reverse=True)
+        return sorted((r for r in records if r), key=lambda r: (r.get("submitted") or 0.0, r["run_id"]), reverse=True)
 
 
 class VolumeStore(LocalStore):
@@ -152,4 +152,4 @@ class VolumeStore(LocalStore):
             text = self._dbx.download_text(self.w, entry.path)
             if text:
                 records.append(json.loads(text))
-        return sorted(records, key=lambda r: r["run_id"], reverse=True)
+        return sorted(records, key=lambda r: (r.get("submitted") or 0.0, r["run_id"]), reverse=True)

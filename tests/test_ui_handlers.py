@@ -1,0 +1,221 @@
+"""The app's handlers called directly: step gating, inline errors, checkpoints, review, launch -> results.
+
+The page is built in-process (no server); handlers return {component: update} and the
+tests read those. Local launches use `tests/ui_fake_worker.py` (same JSON protocol, no
+Spark; the real worker runs in tests/test_ui_e2e.py). The Unity Catalog path runs against
+the fake workspace through the real databricks-sdk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from engine import TABLES, GraphConfig
+from engine import databricks as dbx
+from ui import steps
+from ui.app import build_page
+from ui.benchmarks import BenchmarkRun
+from ui.context import AppContext
+from ui.jobs import JobsExecution, WorkspaceSettings
+from ui.runner import Runner
+from ui.state import LocalStore, VolumeStore
+
+FAKE_WORKER = [sys.executable, str(Path(__file__).with_name("ui_fake_worker.py"))]
+
+
+def make_page(tmp_path, settings=None, store=None, executions=None):
+    store = store or LocalStore(tmp_path / "state")
+    runner = Runner(store, command=FAKE_WORKER, executions=executions)
+    ctx = AppContext(store, runner, settings or WorkspaceSettings(), BenchmarkRun(), out_root=str(tmp_path / "out"), bench_results=tmp_path / "bench")
+    return build_page(ctx)
+
+
+@pytest.fixture
+def page(tmp_path):
+    page = make_page(tmp_path)
+    yield page
+    page.ctx.runner.shutdown()
+
+
+def raw(values):
+    return [values[name] for name in steps.FIELD_NAMES]
+
+
+def shown_errors(page, out):
+    """{field: message} of the error boxes this update makes visible."""
+    return {name: out[box]["value"] for name, box in page.form.errors.items() if box in out and out[box].get("visible")}
+
+
+def defaults(page):
+    return steps.default_values(False, page.ctx.out_root)
+
+
+def test_next_is_refused_while_the_step_is_invalid_and_the_error_shows_at_the_field(page):
+    values = {**defaults(page), "households": 0}
+    out = page.form.on_next("sess1", 1, *raw(values))
+    assert out[page.form.step] == 1
+    assert shown_errors(page, out) == {"households": "⚠ Got 0; expected a whole number from 1 to 1,099,511,627,776."}
+    assert "1 field to fix" in out[page.form.parts["message"]]
+    assert page.ctx.store.load_checkpoint("sess1") is None
+
+
+def test_a_valid_step_moves_on_and_is_checkpointed(page):
+    values = {**defaults(page), "households": 1000}
+    out = page.form.on_next("sess1", 1, *raw(values))
+    assert out[page.form.step] == 2
+    assert [out[g]["visible"] for g in page.form.groups] == [False, True, False, False, False, False]
+    saved = page.ctx.store.load_checkpoint("sess1")
+    assert saved["step"] == 2 and saved["values"]["households"] == 1000
+
+
+def test_live_check_shows_errors_while_typing_and_blanks_the_row_preview(page):
+    out = page.form.on_live(2, *raw({**defaults(page), "age_sd": 0}))
+    assert shown_errors(page, out) == {"age_sd": "⚠ Got 0; expected a number above 0 to 100."}
+    assert out[page.form.parts["preview_table"]] == []
+
+
+def test_back_needs_no_valid_step(page):
+    out = page.form.on_back("sess1", 3, *raw({**defaults(page), "identifiers.minimum": 99}))
+    assert out[page.form.step] == 2
+
+
+def test_a_session_in_the_url_restores_its_form_and_step(tmp_path, page):
+    values = {**defaults(page), "households": 2500, "seed": 99}
+    page.form.on_next("sess1", 1, *raw(values))
+    page.ctx.runner.shutdown()
+    restarted = make_page(tmp_path)  # a new app process over the same state folder
+    try:
+        out = restarted.form.on_load(gr.Request(query_params={"session": "sess1"}))
+        assert out[restarted.form.session] == "sess1"
+        assert out[restarted.form.step] == 2
+        assert out[restarted.form.inputs["households"]] == 2500 and out[restarted.form.inputs["seed"]] == 99
+        fresh = restarted.form.on_load(gr.Request(query_params={}))
+        assert fresh[restarted.form.session] != "sess1" and fresh[restarted.form.step] == 1
+    finally:
+        restarted.ctx.runner.shutdown()
+
+
+def test_review_shows_config_json_download_sql_and_no_permission_needed_locally(page):
+    values = {**defaults(page), "households": 1000}
+    out = page.form.on_next("s", 5, *raw(values))
+    p = page.form.parts
+    assert out[page.form.step] == 6
+    assert GraphConfig.from_json(out[p["config_json"]]) == GraphConfig(households=1000)
+    download = Path(out[p["download"]]["value"])
+    assert GraphConfig.from_json(download.read_text()).households == 1000
+    assert out[p["sql"]].lstrip().startswith("SELECT") and "household_id" in out[p["sql"]]
+    assert "Not needed" in out[p["permission"]]
+    assert out[p["launch"]]["visible"] and out[p["launch"]]["interactive"]
+    assert "individuals" in page.form.on_sql("individuals", *raw(values))
+
+
+def test_uploading_a_config_file_fills_the_form_and_shows_its_errors(page, tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(GraphConfig(households=4321, seed=5).to_json())
+    out = page.form.on_upload("s", 3, str(good), *raw(defaults(page)))
+    assert out[page.form.inputs["households"]] == 4321 and out[page.form.step] == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"households": 10, "response_rate": 7}))
+    out = page.form.on_upload("s", 1, str(bad), *raw(defaults(page)))
+    assert out[page.form.step] == 4
+    assert list(shown_errors(page, out)) == ["response_rate"]
+
+
+def test_launch_queues_a_worker_and_the_runs_tab_shows_progress_and_results(page):
+    values = {**defaults(page), "households": 1000}
+    out = page.launch("sess1", 6, *raw(values))
+    run_id = out[page.runs.parts["run_select"]]["value"]
+    assert out[page.tabs].selected == "runs"
+    record = page.ctx.runner.wait(run_id, 30)
+    assert record["status"] == "succeeded"
+    tick = page.runs.on_tick("sess1", None, {})
+    p = page.runs.parts
+    progress = tick[p["progress"]]
+    assert [row[0] for row in progress] == list(TABLES)
+    assert progress[0][1:4] == ["done", "1,000", "10"]  # status, expected, written (the fake writes 10)
+    assert tick[p["checks"]] == [["primary_keys_unique", "PASS", "0", "keys are unique"], ["household_size_matches", "FAIL", "3", "sizes match"]]
+    assert "1 of 2 checks passed" in tick[p["checks_summary"]]
+    assert tick[p["samples"]] == {"headers": ["id", "value"], "data": [["1", "households-a"], ["2", "households-b"]]}
+    assert json.loads(tick[p["manifest"]])["total_rows"] == 360
+    assert record["spec"]["out"] in tick[p["location"]]
+    assert "succeeded" in tick[p["status"]]
+    again = page.runs.on_tick("sess1", run_id, tick[p["shown"]])
+    assert p["checks"] not in again and p["samples"] not in again  # results are sent once, not every tick
+    assert page.runs.on_tick("someone-else", None, {})[p["history"]] == []
+
+
+def test_a_launch_with_an_invalid_field_goes_back_to_its_step(page):
+    out = page.launch("s", 6, *raw({**defaults(page), "campaigns": 0}))
+    assert out[page.form.step] == 4
+    assert list(shown_errors(page, out)) == ["campaigns"]
+    assert page.ctx.runner.runs_for("s") == []
+
+
+def test_cancel_from_the_runs_tab_stops_the_run(page):
+    values = {**defaults(page), "households": 1000}
+    run_id = page.launch("s", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+    deadline = time.monotonic() + 30
+    while not page.ctx.runner.snapshot(run_id)["tables"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    message = page.runs.on_cancel("s", run_id)
+    assert "Cancelling" in message
+    assert page.ctx.runner.wait(run_id, 15)["status"] in ("cancelled", "succeeded")
+    assert "Nothing to cancel" in page.runs.on_cancel("s", run_id)
+
+
+# ---- Unity Catalog against the fake workspace ---------------------------------------------------
+VOLUME = "/Volumes/main/synthetic_data/idgraph"
+WHEEL = f"{VOLUME}/wheels/idgraph-0.1.0-py3-none-any.whl"
+
+
+@pytest.fixture
+def workspace(monkeypatch, tmp_path):
+    from fake_workspace import SP_CLIENT_ID, SP_SECRET, FakeWorkspace
+
+    for key in list(os.environ):
+        if key.startswith("DATABRICKS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", SP_CLIENT_ID)
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", SP_SECRET)
+    with FakeWorkspace() as fake:
+        fake.add_schema("main", "synthetic_data")
+        yield fake
+
+
+def test_unity_catalog_review_checks_permissions_and_launch_runs_a_job(workspace, tmp_path):
+    from fake_workspace import SP_NAME
+
+    settings = WorkspaceSettings(host=workspace.url, volume=VOLUME, wheel=WHEEL)
+    store = VolumeStore(settings.client(), VOLUME, tmp_path / "state")
+    page = make_page(tmp_path, settings, store, {"databricks": lambda runner, run_id: JobsExecution(runner, run_id, settings, poll_seconds=0.05)})
+    try:
+        values = {**steps.default_values(True), "households": 1000}
+        assert values["destination"] == steps.UNITY_CATALOG
+        out = page.form.on_next("uc-session", 5, *raw(values))
+        p = page.form.parts
+        assert "Missing privileges" in out[p["permission"]] and "GRANT USE CATALOG ON CATALOG `main`" in out[p["permission"]]
+        assert out[p["launch"]]["interactive"] is False
+        assert json.loads(dbx.load_checkpoint(settings.client(), VOLUME, "uc-session"))["step"] == 6
+
+        workspace.grant(SP_NAME, "CATALOG", "main", "USE_CATALOG")
+        workspace.grant(SP_NAME, "SCHEMA", "main.synthetic_data", "USE_SCHEMA", "CREATE_TABLE")
+        out = page.form.on_next("uc-session", 5, *raw(values))
+        assert "Allowed" in out[p["permission"]] and out[p["launch"]]["interactive"]
+
+        run_id = page.launch("uc-session", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+        record = page.ctx.runner.wait(run_id, 30)
+        assert record["status"] == "succeeded", record
+        (submit,) = workspace.requests_to("/api/2.2/jobs/runs/submit")
+        assert submit.json()["tasks"][0]["python_wheel_task"]["entry_point"] == "idgraph-job"
+        assert record["table_names"]["households"].endswith("_households")
+        assert [r["run_id"] for r in store.load_runs()] == [run_id]
+    finally:
+        page.ctx.runner.shutdown()

@@ -1,0 +1,169 @@
+"""The runner: queue, one active run by default, cancel without partial output, sessions, restart.
+
+Workers here are `tests/ui_fake_worker.py` (the worker's protocol without Spark), so these
+pin the process management in seconds; the real worker runs in tests/test_ui_e2e.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ui.runner import Runner, apply_event, clean_partial_output, staging_folders
+from ui.state import LocalStore
+
+FAKE_WORKER = [sys.executable, str(Path(__file__).with_name("ui_fake_worker.py"))]
+
+
+def spec(tmp_path, name="run", seconds=0.05, **fake):
+    return {"config": {}, "out": str(tmp_path / "out" / name), "format": "delta", "overwrite": False, "fake": {"seconds": seconds, **fake}}
+
+
+@pytest.fixture
+def runner(tmp_path):
+    r = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER)
+    yield r
+    r.shutdown(timeout=10)
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_run_reports_progress_results_and_moves_output_into_place(runner, tmp_path):
+    run_id = runner.submit("s1", spec(tmp_path), households=10)
+    record = runner.wait(run_id, 30)
+    assert record["status"] == "succeeded"
+    assert [t["rows"] for t in record["tables"].values()] == [10, 20, 30, 40, 50, 60, 70, 80]
+    assert [c["violations"] for c in record["checks"]] == [0, 3]
+    assert record["samples"]["campaigns"]["rows"][0] == ["1", "campaigns-a"]
+    assert record["manifest"]["total_rows"] == 360
+    assert (tmp_path / "out" / "run" / "_manifest.json").exists()
+    assert staging_folders(tmp_path / "out" / "run") == []
+
+
+def test_launches_queue_behind_the_one_active_run(runner, tmp_path):
+    first = runner.submit("s1", spec(tmp_path, "a", seconds=0.3))
+    second = runner.submit("s2", spec(tmp_path, "b"))
+    wait_for(lambda: runner.snapshot(first)["status"] == "running")
+    assert runner.snapshot(second)["status"] == "queued"
+    assert runner.queue_position(second) == 1
+    runner.wait(first, 30)
+    assert runner.wait(second, 30)["status"] == "succeeded"
+    assert runner.snapshot(second)["started"] >= runner.snapshot(first)["ended"]
+
+
+def test_two_allowed_runs_go_together_but_never_two_into_the_same_folder(tmp_path):
+    runner = Runner(LocalStore(tmp_path / "state"), max_concurrent=2, command=FAKE_WORKER)
+    try:
+        a = runner.submit("s", spec(tmp_path, "a", seconds=0.3))
+        b = runner.submit("s", spec(tmp_path, "b", seconds=0.3))
+        same = runner.submit("s", {**spec(tmp_path, "a", seconds=0.3), "overwrite": True})
+        wait_for(lambda: runner.snapshot(b)["status"] == "running")
+        assert runner.snapshot(a)["status"] == "running"
+        assert runner.snapshot(same)["status"] == "queued"
+        for run_id in (a, b, same):
+            assert runner.wait(run_id, 30)["status"] == "succeeded"
+    finally:
+        runner.shutdown()
+
+
+def test_cancel_stops_the_worker_group_and_leaves_no_staging_folder(runner, tmp_path):
+    run_id = runner.submit("s1", spec(tmp_path, seconds=5))
+    out = tmp_path / "out" / "run"
+    wait_for(lambda: runner.snapshot(run_id)["tables"].get("households"))
+    (staging,) = staging_folders(out)
+    pid = int((staging / "pid").read_text())
+    assert runner.cancel(run_id, "s1")
+    record = runner.wait(run_id, 15)
+    assert record["status"] == "cancelled"
+    assert staging_folders(out) == [] and not out.exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_cancel_of_a_queued_run_means_it_never_starts(runner, tmp_path):
+    first = runner.submit("s1", spec(tmp_path, "a", seconds=0.3))
+    second = runner.submit("s1", spec(tmp_path, "b"))
+    assert runner.cancel(second, "s1")
+    runner.wait(first, 30)
+    assert runner.snapshot(second)["status"] == "cancelled"
+    assert "started" not in runner.snapshot(second)
+    assert not (tmp_path / "out" / "b").exists()
+
+
+def test_sessions_see_and_cancel_only_their_own_runs(runner, tmp_path):
+    mine = runner.submit("alice", spec(tmp_path, "a", seconds=0.3))
+    runner.submit("bob", spec(tmp_path, "b"))
+    assert [r["run_id"] for r in runner.runs_for("alice")] == [mine]
+    assert not runner.cancel(mine, "bob")
+    assert runner.wait(mine, 30)["status"] == "succeeded"
+
+
+def test_a_failing_worker_fails_its_run_with_the_error(runner, tmp_path):
+    run_id = runner.submit("s1", spec(tmp_path, fail=True))
+    record = runner.wait(run_id, 30)
+    assert record["status"] == "failed"
+    assert record["error"] == "ConfigError: out: fake failure"
+    assert staging_folders(tmp_path / "out" / "run") == []
+
+
+def test_shutdown_interrupts_active_and_queued_runs_and_cleans_up(tmp_path):
+    store = LocalStore(tmp_path / "state")
+    runner = Runner(store, command=FAKE_WORKER)
+    running = runner.submit("s1", spec(tmp_path, "a", seconds=5))
+    queued = runner.submit("s1", spec(tmp_path, "b"))
+    wait_for(lambda: runner.snapshot(running)["tables"].get("households"))
+    started = time.monotonic()
+    runner.shutdown(timeout=10)
+    assert time.monotonic() - started < 10
+    assert runner.snapshot(running)["status"] == "interrupted"
+    assert runner.snapshot(queued)["status"] == "interrupted"
+    assert staging_folders(tmp_path / "out" / "a") == []
+
+
+def test_history_survives_a_restart_and_stale_active_runs_become_interrupted(tmp_path):
+    store = LocalStore(tmp_path / "state")
+    runner = Runner(store, command=FAKE_WORKER)
+    done = runner.submit("s1", spec(tmp_path, "a"))
+    runner.wait(done, 30)
+    runner.shutdown()
+    # A run an app left "running" when it was killed outright, with its staging folder.
+    stale = {**runner.snapshot(done), "run_id": "20261130t000000-abcdef", "status": "running", "spec": spec(tmp_path, "b")}
+    store.save_run(stale)
+    (tmp_path / "out" / ".b.staging-123").mkdir()
+    again = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER)
+    try:
+        statuses = {r["run_id"]: r["status"] for r in again.runs_for("s1")}
+        assert statuses == {done: "succeeded", "20261130t000000-abcdef": "interrupted"}
+        assert staging_folders(tmp_path / "out" / "b") == []
+    finally:
+        again.shutdown()
+
+
+def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path):
+    out = tmp_path / "graph"
+    (tmp_path / ".graph.old-1").mkdir()
+    (tmp_path / ".graph.staging-2").mkdir()
+    clean_partial_output(out)
+    assert out.is_dir() and not list(tmp_path.glob(".graph.*"))
+
+
+def test_progress_events_fold_into_the_record():
+    record = {"tables": {}}
+    apply_event(record, {"event": "started", "table": "households", "index": 0, "total": 8, "time": 100.0})
+    assert record["phase"] == "generating households (1/8)"
+    apply_event(record, {"event": "finished", "table": "households", "index": 0, "total": 8, "rows": 5, "seconds": 1.5, "time": 101.5})
+    apply_event(record, {"event": "failed", "error": "boom"})
+    apply_event(record, {"event": "failed", "error": "later"})
+    assert record["tables"]["households"]["rows"] == 5
+    assert record["error"] == "boom"
