@@ -22,6 +22,13 @@ def _load(name: str, locale: str = _LOCALE) -> dict:
     return json.loads((_DATA / locale / f"{name}.json").read_text(encoding="utf-8"))
 
 
+# Words of mimesis's list that would make an embarrassing content title or campaign name.
+_UNFIT_WORDS = frozenset(
+    "adult adults breast breasts drug drugs fetish guns kill killed killing murder naked porn "
+    "sex sexual sexy slave slaves suicide terror terrorism terrorist weapon weapons".split()
+)
+
+
 def _slug(text: str) -> str:
     """Lower-case letters only, for email local parts ("O'Brien" -> "obrien")."""
     return re.sub(r"[^a-z]", "", text.lower())
@@ -37,7 +44,7 @@ def lookup_lists() -> dict[str, tuple[str, ...]]:
     female = tuple(person["names"]["female"])
     male = tuple(person["names"]["male"])
     surnames = tuple(s.title() if "'" in s else s for s in person["surnames"])
-    words = tuple(w for w in text["words"] if re.fullmatch(r"[a-z]{4,}", w))
+    words = tuple(w for w in text["words"] if re.fullmatch(r"[a-z]{4,}", w) and w not in _UNFIT_WORDS)
     return {
         "first_names_female": female,
         "first_names_female_slug": tuple(_slug(n) for n in female),
