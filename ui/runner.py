@@ -44,7 +44,7 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
     if kind == "spark_starting":
         record["phase"] = "starting Spark"
     elif kind == "spark_ready":
-        record["phase"] = "generating"
+        record["phase"] = "preparing: rendering the SQL and planning the tables"
         record["spark_seconds"] = event.get("seconds")
     elif kind == "started":
         record["phase"] = f"generating {event['table']} ({event['index'] + 1}/{event['total']})"
@@ -130,6 +130,7 @@ class LocalExecution:
             [*self.command, str(spec_path)], stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, cwd=folder, env=env, start_new_session=True
         )
         log.close()
+        self.runner.patch(self.run_id, worker_pid=self.process.pid)
         threading.Thread(target=self._read, name=f"worker-{self.run_id}", daemon=True).start()
         if self.stop_reason:  # cancelled while the process was being started
             self._stop(self.stop_reason)

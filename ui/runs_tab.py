@@ -117,13 +117,13 @@ def build(ctx: AppContext, session: Any) -> RunsTab:
     p["location"] = gr.Markdown(elem_id="run-location")
     with gr.Accordion("Validation checks", open=True):
         p["checks_summary"] = gr.Markdown(elem_id="checks-summary")
-        p["checks"] = gr.Dataframe(headers=views.CHECK_HEADERS, interactive=False, wrap=True, column_widths=["24%", "8%", "10%", "58%"], elem_id="run-checks")
+        p["checks"] = gr.Dataframe(headers=views.CHECK_HEADERS, interactive=False, wrap=True, column_widths=["24%", "8%", "10%", "58%"], max_height=900, elem_id="run-checks")
     with gr.Accordion("Sample rows", open=True):
         p["sample_table"] = gr.Dropdown(list(TABLES), value="households", label="Table", elem_id="sample-table")
         p["samples"] = gr.Dataframe(interactive=False, elem_id="run-samples")
     with gr.Accordion("Manifest", open=False):
         p["manifest"] = gr.Code(language="json", lines=12, max_lines=30, interactive=False, elem_id="run-manifest")
-    p["history"] = gr.Dataframe(headers=views.HISTORY_HEADERS, interactive=False, label="Run history (this session)", elem_id="run-history")
+    p["history"] = gr.Dataframe(headers=views.HISTORY_HEADERS, interactive=False, wrap=True, label="Run history (this session)", elem_id="run-history")
     timer = gr.Timer(TICK_SECONDS)
     outputs = [p[k] for k in ("run_select", "history", "status", "progress", "cancel", "location", "checks_summary", "checks", "sample_table", "samples", "manifest", "shown")]
     timer.tick(tab.on_tick, [session, p["run_select"], p["shown"]], outputs, show_progress="hidden", api_name="runs_tick")

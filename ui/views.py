@@ -13,7 +13,7 @@ from engine import TABLES
 
 PROGRESS_HEADERS = ["table", "status", "expected rows", "rows written", "seconds", "rows/s"]
 CHECK_HEADERS = ["check", "result", "violations", "what it checks"]
-HISTORY_HEADERS = ["run", "launched (UTC)", "households", "destination", "status", "rows", "wall s"]
+HISTORY_HEADERS = ["run", "launched (UTC)", "households", "destination", "status", "rows", "generation s"]
 # Marks that every font has (emoji are missing on minimal Linux browsers).
 STATUS_MARK = {"queued": "…", "running": "▶", "cancelling": "■", "succeeded": "✓", "failed": "✗", "cancelled": "■", "interrupted": "⚠"}
 
@@ -46,7 +46,8 @@ def rate(rows: float | None, seconds: float | None) -> str:
 def status_text(record: Mapping[str, Any], queue_position: int | None = None, now: float | None = None) -> str:
     """One line: status, phase, elapsed time, rows so far and the run's rows/s."""
     status = record["status"]
-    parts = [f"{STATUS_MARK.get(status, '')} **{status}**", record.get("phase") or ""]
+    phase = record.get("phase") or ""
+    parts = [f"{STATUS_MARK.get(status, '')} **{status}**", "" if phase == status else phase]
     if status == "queued" and queue_position:
         parts.append(f"position {queue_position} in the queue")
     spent = elapsed(record, now)
