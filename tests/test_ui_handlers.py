@@ -20,7 +20,7 @@ import pytest
 from engine import TABLES, GraphConfig
 from engine import databricks as dbx
 from ui import steps
-from ui.app import build_page
+from ui.page import build_page
 from ui.benchmarks import BenchmarkRun
 from ui.context import AppContext
 from ui.jobs import JobsExecution, WorkspaceSettings

@@ -13,8 +13,8 @@ import gradio as gr
 from . import benchmarks
 from .context import AppContext
 
-# What the "small benchmark" button runs unless the user edits it: two small scales.
-DEFAULT_BENCH_ARGS = "--scales 1000,10000"
+# What the "small benchmark" button runs unless the user edits it: two small scales, one pass.
+DEFAULT_BENCH_ARGS = "--scales 1000,10000 --repeat 1"
 TICK_SECONDS = 2.0
 
 
@@ -41,6 +41,8 @@ class BenchTab:
             argv = shlex.split(args or "")
         except ValueError as exc:
             return {self.parts["run_status"]: f"⚠ Could not read the arguments: {exc}"}
+        if "--out" not in argv:  # results go where this tab reads them
+            argv += ["--out", str(self.ctx.bench_results)]
         started = self.ctx.bench.start(argv)
         status = self.ctx.bench.status() if started else "⚠ A benchmark is already running; wait for it or stop it."
         return {self.parts["run_status"]: status, self.parts["timer"]: gr.Timer(active=True)}
@@ -71,7 +73,7 @@ def build(ctx: AppContext) -> BenchTab:
         p["note"] = gr.Markdown(elem_id="bench-note")
         p["refresh"] = gr.Button("↻ Reload results", size="sm", scale=0)
     p["plot"] = gr.Plot(label="rows/s against scale, per table", elem_id="bench-plot")
-    p["summary"] = gr.Dataframe(headers=["result", "households", "table", "rows/s", "limit rows/s", "% of limit"], interactive=False, label="Measurements")
+    p["summary"] = gr.Dataframe(headers=benchmarks.SUMMARY_HEADERS, interactive=False, label="Measurements (generator rows/s against the raw write limit)")
     p["environment"] = gr.Dataframe(headers=["result", "setting", "value"], interactive=False, label="Environment of each result", max_height=300)
     with gr.Accordion("Run a small benchmark", open=False):
         gr.Markdown("Runs `idgraph bench` with these arguments as a separate process; its results appear above when it finishes. It competes with generation runs for this machine's cores.")

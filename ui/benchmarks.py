@@ -1,12 +1,13 @@
 """The benchmarks tab's data: results read from `bench/results/*.json`, plotted, and small runs started.
 
-The harness's JSON layout may grow, so files are read defensively: measurements come from
-a top-level `results` or `runs` list (or a bare list), each item giving a scale
-(`scale` or `households`), a `table` (or a nested `tables` mapping of table -> numbers),
-`rows_per_s` and the raw Spark write limit `limit_rows_per_s` measured in the same run.
-Unreadable files are listed with the reason instead of breaking the tab. A small
-benchmark is an `idgraph bench` subprocess (its own process group) whose output is shown
-as it runs.
+Files are read defensively, so the tab works with any version of the harness's output
+and with none at all. The harness's schema (bench/README.md, `schema_version` 1) is a
+`cells` list, each cell a (households, cores) point with per-table
+`{generator: {rows_per_second}, limit: {rows_per_second}}` and the same for the whole
+`graph`. Flat lists under `results` or `runs` of `{scale|households, table, rows_per_s,
+limit_rows_per_s}` are read too. Unreadable files are listed with the reason instead of
+breaking the tab. A small benchmark is an `idgraph bench` subprocess (its own process
+group) whose output is shown as it runs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ RESULTS_GLOB = "*.json"
 # Keys that may carry each number, first match wins (the harness's schema is not fixed yet).
 SCALE_KEYS = ("scale", "households")
 RATE_KEYS = ("rows_per_s", "rows_per_second")
+# Lists of measurements, by the key a results file keeps them under.
+LIST_KEYS = ("cells", "results", "runs")
+WHOLE_GRAPH = "whole graph"
 LIMIT_KEYS = ("limit_rows_per_s", "limit_rows_per_second", "spark_limit_rows_per_s")
 ENVIRONMENT_KEYS = ("environment", "env", "machine")
 TIME_KEYS = ("timestamp", "started_at", "created_at", "date")
@@ -39,6 +43,7 @@ class Measurement:
     table: str
     rows_per_s: float
     limit_rows_per_s: float | None
+    cores: int | None = None
 
 
 @dataclass
@@ -48,6 +53,7 @@ class ResultFile:
     environment: dict[str, Any] = field(default_factory=dict)
     measurements: list[Measurement] = field(default_factory=list)
     error: str | None = None
+    when: str = ""
 
 
 def _first(item: dict[str, Any], keys: Iterable[str]) -> Any:
@@ -60,21 +66,33 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def _rates(row: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(generator rows/s, limit rows/s): flat keys, or nested `generator`/`limit` timings."""
+    rate, limit = _number(_first(row, RATE_KEYS)), _number(_first(row, LIMIT_KEYS))
+    if rate is None and isinstance(row.get("generator"), dict):
+        rate = _number(_first(row["generator"], RATE_KEYS))
+    if limit is None and isinstance(row.get("limit"), dict):
+        limit = _number(_first(row["limit"], RATE_KEYS))
+    return rate, limit
+
+
 def measurements(items: list[Any]) -> list[Measurement]:
-    """Every (scale, table, rows/s, limit) found in a results list; incomplete items are skipped."""
+    """Every (scale, table, rows/s, limit, cores) found in a results list; incomplete items are skipped."""
     found = []
     for item in items:
         if not isinstance(item, dict):
             continue
-        scale = _number(_first(item, SCALE_KEYS))
         nested = item.get("tables")
         rows = [{**item, **v, "table": t} for t, v in nested.items() if isinstance(v, dict)] if isinstance(nested, dict) else [item]
+        if isinstance(item.get("graph"), dict):
+            rows.append({**item, **item["graph"], "table": WHOLE_GRAPH})
         for row in rows:
-            rate = _number(_first(row, RATE_KEYS))
-            row_scale = _number(_first(row, SCALE_KEYS)) or scale
-            if rate is None or row_scale is None:
+            rate, limit = _rates(row)
+            scale = _number(_first(row, SCALE_KEYS))
+            if rate is None or scale is None:
                 continue
-            found.append(Measurement(int(row_scale), str(row.get("table") or "all tables"), rate, _number(_first(row, LIMIT_KEYS))))
+            cores = _number(row.get("cores"))
+            found.append(Measurement(int(scale), str(row.get("table") or WHOLE_GRAPH), rate, limit, int(cores) if cores else None))
     return found
 
 
@@ -84,14 +102,15 @@ def read_result(path: Path) -> ResultFile:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         return ResultFile(path, path.stem, error=f"unreadable: {exc}")
-    items = data if isinstance(data, list) else next((data[k] for k in ("results", "runs") if isinstance(data.get(k), list)), []) if isinstance(data, dict) else []
+    items = data if isinstance(data, list) else next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), []) if isinstance(data, dict) else []
     meta = data if isinstance(data, dict) else {}
     environment = _first(meta, ENVIRONMENT_KEYS)
     when = _first(meta, TIME_KEYS) or _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.timezone.utc).isoformat(timespec="minutes")
     found = measurements(items)
-    result = ResultFile(path, f"{path.stem} ({str(when)[:16]})", environment if isinstance(environment, dict) else {}, found)
+    incomplete = " (incomplete)" if meta.get("complete") is False else ""
+    result = ResultFile(path, f"{path.stem}{incomplete}", environment if isinstance(environment, dict) else {}, found, when=str(when))
     if not found:
-        result.error = "no measurements (expected a results/runs list of {scale, table, rows_per_s, limit_rows_per_s})"
+        result.error = "no measurements (expected a cells/results/runs list with households, tables and rows per second)"
     return result
 
 
@@ -102,20 +121,25 @@ def load_results(folder: str | os.PathLike) -> list[ResultFile]:
 
 
 def summary_rows(results: list[ResultFile]) -> list[list[Any]]:
-    """[result, scale, table, rows/s, limit rows/s, % of limit] for every measurement."""
+    """[result, households, cores, table, rows/s, limit rows/s, % of limit] for every measurement."""
     rows = []
     for r in results:
         for m in r.measurements:
             share = f"{100 * m.rows_per_s / m.limit_rows_per_s:.0f}%" if m.limit_rows_per_s else "-"
             limit = f"{m.limit_rows_per_s:,.0f}" if m.limit_rows_per_s else "-"
-            rows.append([r.label, f"{m.scale:,}", m.table, f"{m.rows_per_s:,.0f}", limit, share])
+            rows.append([r.label, f"{m.scale:,}", m.cores or "-", m.table, f"{m.rows_per_s:,.0f}", limit, share])
     return rows
 
 
+SUMMARY_HEADERS = ["result", "households", "cores", "table", "rows/s", "limit rows/s", "% of limit"]
+
+
 def environment_rows(results: list[ResultFile]) -> list[list[Any]]:
-    """[result, setting, value] for each result's environment (nested values flattened)."""
+    """[result, setting, value] for each result's time and environment (nested values flattened)."""
     rows = []
     for r in results:
+        if r.when:
+            rows.append([r.label, "run at", r.when])
         if r.error:
             rows.append([r.label, "error", r.error])
         for key, value in _flatten(r.environment):
@@ -140,7 +164,7 @@ def plot(results: list[ResultFile]) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tables = list(dict.fromkeys(m.table for r in results for m in r.measurements))
+    tables = sorted(dict.fromkeys(m.table for r in results for m in r.measurements), key=lambda t: t != WHOLE_GRAPH)
     if not tables:
         fig, ax = plt.subplots(figsize=(10, 2.5))
         ax.axis("off")
@@ -150,16 +174,19 @@ def plot(results: list[ResultFile]) -> Any:
     rows = -(-len(tables) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False, constrained_layout=True)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    series = list(dict.fromkeys((i, m.cores) for i, r in enumerate(results) for m in r.measurements))
     for ax, table in zip(axes.flat, tables):
-        for index, r in enumerate(results):
-            points = sorted((m.scale, m.rows_per_s, m.limit_rows_per_s) for m in r.measurements if m.table == table)
+        for index, (i, cores) in enumerate(series):
+            r = results[i]
+            points = sorted((m.scale, m.rows_per_s, m.limit_rows_per_s) for m in r.measurements if m.table == table and m.cores == cores)
             if not points:
                 continue
             colour = colours[index % len(colours)]
-            ax.plot([p[0] for p in points], [p[1] for p in points], "o-", color=colour, label=r.label)
+            label = r.label + (f", {cores} core(s)" if cores else "")
+            ax.plot([p[0] for p in points], [p[1] for p in points], "o-", color=colour, label=label)
             limits = [(p[0], p[2]) for p in points if p[2]]
             if limits:
-                ax.plot([p[0] for p in limits], [p[1] for p in limits], "--", color=colour, alpha=0.6, label=f"{r.label}: Spark write limit")
+                ax.plot([p[0] for p in limits], [p[1] for p in limits], "--", color=colour, alpha=0.6, label=f"{label}: Spark write limit")
         ax.set_title(table, fontsize=10)
         ax.set_xscale("log")
         ax.set_yscale("log")
