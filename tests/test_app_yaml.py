@@ -1,0 +1,147 @@
+"""app.yaml, the app's resources and the job definition agree with what the code reads.
+
+The Databricks App runs `app.yaml`'s command with its env; `deploy/app.json` declares the
+resources its `valueFrom` keys name; `deploy/job.json` is the job the app launches with
+`run_now(job_parameters={"config": ...})`. Each file is checked against the code that consumes
+it (`engine.app_settings`, `ui.jobs`, `engine.databricks`, `engine.job`) and the JSON files
+against the SDK's own request models, which drop any key the API does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from databricks.sdk.service import apps, jobs
+
+from engine import app_settings, databricks
+from engine.config import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+# What a deployment resolves the resources to (the volume resource gives its /Volumes path).
+RESOLVED = {"volume": "/Volumes/bryan_li/synthetic_data/idgraph", "job": "123456789"}
+
+
+@pytest.fixture(scope="module")
+def app_yaml() -> dict:
+    return yaml.safe_load((REPO / "app.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def app_env(app_yaml: dict) -> dict[str, str]:
+    """app.yaml's env as the app sees it, resources resolved as a deployment would."""
+    return {e["name"]: e["value"] if "value" in e else RESOLVED[e["valueFrom"]] for e in app_yaml["env"]}
+
+
+def load_json(name: str) -> dict:
+    return json.loads((REPO / "deploy" / name).read_text())
+
+
+def test_app_yaml_runs_the_gradio_app_on_the_platform_port(app_yaml):
+    from ui.app import listen_address
+
+    assert app_yaml["command"] == ["python", "-m", "ui.app"]
+    assert (REPO / "ui" / "app.py").is_file()
+    assert listen_address(None, None, {"DATABRICKS_APP_PORT": "8000"}) == ("0.0.0.0", 8000)
+
+
+def test_app_yaml_env_entries_are_plain_values_or_resource_references(app_yaml):
+    for entry in app_yaml["env"]:
+        assert set(entry) in ({"name", "value"}, {"name", "valueFrom"}), entry
+        assert isinstance(entry.get("value", ""), str), f"{entry['name']}: app.yaml values must be strings"
+
+
+def test_app_yaml_destination_defaults_to_bryan_li_synthetic_data(app_yaml):
+    env = app_env(app_yaml)
+
+    assert env[app_settings.CATALOG_ENV] == app_settings.DEFAULT_CATALOG == "bryan_li"
+    assert env[app_settings.SCHEMA_ENV] == app_settings.DEFAULT_SCHEMA == "synthetic_data"
+    assert app_settings.default_destination(env) == ("bryan_li", "synthetic_data")
+
+
+def test_deployer_override_of_catalog_and_schema_wins():
+    env = {app_settings.CATALOG_ENV: "analytics", app_settings.SCHEMA_ENV: "graphs"}
+    assert app_settings.default_destination(env) == ("analytics", "graphs")
+    assert app_settings.default_destination({}) == ("bryan_li", "synthetic_data")
+
+
+@pytest.mark.parametrize("variable", [app_settings.CATALOG_ENV, app_settings.SCHEMA_ENV])
+@pytest.mark.parametrize("value", ["main; DROP SCHEMA x", "cat`alog", "a.b", "two words"])
+def test_unsafe_destination_from_the_environment_is_refused_naming_the_variable(variable, value):
+    with pytest.raises(ConfigError) as error:
+        app_settings.default_destination({variable: value})
+    assert error.value.field == variable
+    assert error.value.value == value
+
+
+def test_app_yaml_resources_feed_the_settings_the_app_reads(app_yaml):
+    from ui.jobs import WorkspaceSettings
+
+    value_from = {e["name"]: e["valueFrom"] for e in app_yaml["env"] if "valueFrom" in e}
+    assert value_from == {app_settings.VOLUME_ENV: "volume", app_settings.JOB_ID_ENV: "job"}
+
+    settings = WorkspaceSettings.from_env({**app_env(app_yaml), "DATABRICKS_HOST": "https://example.cloud.databricks.com"})
+    assert settings.configured
+    assert settings.volume == RESOLVED["volume"] == databricks.volume_root(settings.volume)
+    assert settings.job_id == int(RESOLVED["job"])
+
+
+def test_every_app_yaml_variable_is_read_by_the_code(app_yaml):
+    sources = "\n".join(p.read_text(encoding="utf-8") for folder in ("engine", "ui") for p in (REPO / folder).rglob("*.py"))
+    for entry in app_yaml["env"]:
+        name = entry["name"]
+        assert re.search(rf"[\"']{name}[\"']", sources), f"app.yaml sets {name} but nothing in engine/ or ui/ reads it"
+
+
+def test_app_resources_are_the_keys_app_yaml_references(app_yaml):
+    spec = load_json("app.json")
+    assert apps.App.from_dict(spec).as_dict() == spec, "deploy/app.json has keys the Apps API does not know"
+
+    resources = {r["name"]: r for r in spec["resources"]}
+    assert set(resources) == {e["valueFrom"] for e in app_yaml["env"] if "valueFrom" in e}
+    # run_now, runs/get and get-output need CAN_MANAGE_RUN on the job.
+    assert resources["job"]["job"]["permission"] == "CAN_MANAGE_RUN"
+    volume = resources["volume"]["uc_securable"]
+    assert (volume["securable_type"], volume["permission"]) == ("VOLUME", "WRITE_VOLUME")
+    assert "/Volumes/" + volume["securable_full_name"].replace(".", "/") == RESOLVED["volume"]
+
+
+def test_job_runs_the_idgraph_job_wheel_entry_point_with_the_config_parameter(pyproject):
+    spec = load_json("job.json")
+    assert jobs.JobSettings.from_dict(spec).as_dict() == spec, "deploy/job.json has keys the Jobs API does not know"
+
+    (task,) = spec["tasks"]
+    wheel_task = task["python_wheel_task"]
+    assert task["task_key"] == databricks.TASK_KEY
+    assert wheel_task["package_name"] == databricks.WHEEL_PACKAGE == pyproject["project"]["name"]
+    assert wheel_task["entry_point"] == databricks.WHEEL_ENTRY_POINT
+    # engine.databricks.launch_run passes the uploaded config as job parameter "config".
+    assert wheel_task["parameters"] == ["--config", "{{job.parameters.config}}"]
+    assert [p["name"] for p in spec["parameters"]] == ["config"]
+
+    (environment,) = spec["environments"]
+    assert environment["environment_key"] == task["environment_key"]
+    assert environment["spec"]["environment_version"] == databricks.SERVERLESS_ENVIRONMENT_VERSION
+    version = pyproject["project"]["version"]
+    assert environment["spec"]["dependencies"] == [f"{RESOLVED['volume']}/wheels/idgraph-{version}-py3-none-any.whl"]
+
+
+def test_wheel_entry_point_is_the_job_main(pyproject):
+    from engine import job
+
+    assert pyproject["project"]["scripts"][databricks.WHEEL_ENTRY_POINT] == "engine.job:main"
+    assert callable(job.main)
+
+
+def test_app_requirements_are_the_package_dependencies(pyproject):
+    lines = (REPO / "requirements.txt").read_text().splitlines()
+    requirements = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    assert requirements == pyproject["project"]["dependencies"]
