@@ -22,10 +22,16 @@ MAX_IDENTIFIERS = 15
 # Largest events / exposures per person: event_id = individual_id * 256 + index, and so on.
 MAX_EVENTS = 255
 MAX_EXPOSURES = 63
+# Largest cookie ids one browser goes through: mapping_id keeps 3 bits for the generation.
+MAX_COOKIE_IDS = 8
 # Households above this would overflow the 63-bit event key (8 * 256 * households < 2**63).
 MAX_HOUSEHOLDS = 2**40
 
 IDENTIFIER_TYPES = ("email_hash", "cookie_id", "mobile_ad_id", "device_id", "ctv_id")
+# Identifiers that belong to a household and are seen for several of its members.
+SHARED_IDENTIFIER_TYPES = ("ctv_id",)
+# Types a noisy wrong-person link can copy: personal probabilistic identifiers only.
+NOISE_IDENTIFIER_TYPES = ("cookie_id", "mobile_ad_id", "device_id")
 
 
 class ConfigError(ValueError):
@@ -104,6 +110,19 @@ class GraphConfig:
     )
     confidence_min: float = 0.70
     confidence_max: float = 0.95
+    # Cookie ids one browser (a cookie_id identifier) goes through in the window; P(>= 2) = 0.31,
+    # comScore 2007: 31% of US users deleted their first-party cookies within a month.
+    cookie_ids: CountDistribution = field(default_factory=lambda: CountDistribution(1, MAX_COOKIE_IDS, 2.6))
+    # Households with a connected TV: Leichtman Research Group 2020, 80% of US TV households.
+    connected_tv_household_rate: float = 0.80
+    # People without a mobile ad id (iOS users not opting in to tracking), see docs/realism.md.
+    mobile_ad_id_opt_out_rate: float = 0.35
+    # Optional noise: share of personal probabilistic identifiers also linked to a wrong person.
+    noise_rate: float = 0.0
+    # Of the wrong links, the share that goes to another member of the owner's household.
+    noise_same_household_rate: float = 0.8
+    noise_confidence_min: float = 0.50
+    noise_confidence_max: float = 0.80
     content_items: int = 10_000
     content_zipf_exponent: float = 1.0
     content_category_weights: Mapping[str, float] = field(
@@ -207,6 +226,17 @@ class GraphConfig:
         _number("confidence_max", self.confidence_max, 0, 1)
         if self.confidence_min > self.confidence_max:
             raise ConfigError("confidence_min", self.confidence_min, f"at most confidence_max ({self.confidence_max})")
+        if not any(w > 0 for t, w in self.identifier_type_weights.items() if t != "email_hash" and t not in SHARED_IDENTIFIER_TYPES):
+            raise ConfigError("identifier_type_weights", dict(self.identifier_type_weights), "a positive weight for a personal type (cookie_id, mobile_ad_id or device_id)")
+        _counts("cookie_ids", self.cookie_ids, 1, MAX_COOKIE_IDS)
+        _number("connected_tv_household_rate", self.connected_tv_household_rate, 0, 1)
+        _number("mobile_ad_id_opt_out_rate", self.mobile_ad_id_opt_out_rate, 0, 1)
+        _number("noise_rate", self.noise_rate, 0, 1)
+        _number("noise_same_household_rate", self.noise_same_household_rate, 0, 1)
+        _number("noise_confidence_min", self.noise_confidence_min, 0, 1)
+        _number("noise_confidence_max", self.noise_confidence_max, 0, 1)
+        if self.noise_confidence_min > self.noise_confidence_max:
+            raise ConfigError("noise_confidence_min", self.noise_confidence_min, f"at most noise_confidence_max ({self.noise_confidence_max})")
         _integer("content_items", self.content_items, 1, 100_000_000)
         _number("content_zipf_exponent", self.content_zipf_exponent, 0, 5)
         _weights("content_category_weights", self.content_category_weights)
@@ -240,6 +270,28 @@ class GraphConfig:
     def probabilistic_type_weights(self) -> dict[str, float]:
         """Type weights of the non-primary identifiers (email_hash is each person's primary)."""
         rest = {k: v for k, v in self.identifier_type_weights.items() if k != "email_hash"}
+        total = sum(rest.values())
+        return {k: v / total for k, v in rest.items()}
+
+    @property
+    def ctv_slot_rate(self) -> float:
+        """Chance that a person's last identifier slot is the household CTV id (if it has a connected TV).
+
+        A person has the shared CTV id at most once, in their last slot; this rate makes CTV
+        ids their configured share of the non-primary identifiers, w * E[n - 1] / P(n >= 2)
+        (capped at 1), before the connected-TV household rate thins them.
+        """
+        weight = self.probabilistic_type_weights().get("ctv_id", 0.0)
+        pmf = self.identifiers.pmf()
+        with_slots = 1.0 - pmf.get(1, 0.0)
+        if weight == 0.0 or with_slots == 0.0:
+            return 0.0
+        return min(1.0, weight * (self.identifiers.mean() - 1.0) / with_slots)
+
+    def personal_type_weights(self) -> dict[str, float]:
+        """Type weights of the personal (not household-shared) identifiers: every non-primary
+        slot that is not the household's CTV id draws its type from these."""
+        rest = {k: v for k, v in self.probabilistic_type_weights().items() if k not in SHARED_IDENTIFIER_TYPES}
         total = sum(rest.values())
         return {k: v / total for k, v in rest.items()}
 

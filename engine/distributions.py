@@ -85,25 +85,75 @@ def uniform_pmf(low: int, high: int) -> dict[int, float]:
     return {v: 1.0 / (high - low + 1) for v in range(low, high + 1)}
 
 
-def identifier_type_mix(config: GraphConfig) -> dict[str, float]:
-    """Expected share of each type among the non-primary identifiers.
+def identifier_slot_counts(config: GraphConfig) -> dict[str, float]:
+    """Expected number of non-primary identifier slots of each type per person.
 
-    Each person's first identifier is their email_hash (the primary, exactly one); every
-    other identifier draws its type from `config.probabilistic_type_weights()`.
+    Of a person's n slots, the first is their email_hash (the primary). The last is the
+    household's shared CTV id with probability `ctv_slot_rate` if the household has a
+    connected TV; every other slot draws a personal type from `personal_type_weights()`,
+    and a person who opted out of mobile ad ids has a device id in its place.
     """
-    return dict(config.probabilistic_type_weights())
+    pmf = config.identifiers.pmf()
+    extra = config.identifiers.mean() - 1.0
+    with_extra = 1.0 - pmf.get(1, 0.0)
+    ctv = config.connected_tv_household_rate * config.ctv_slot_rate * with_extra
+    counts = {t: w * (extra - ctv) for t, w in config.personal_type_weights().items()}
+    mobile = counts.pop("mobile_ad_id", 0.0)
+    if mobile:
+        counts["mobile_ad_id"] = mobile * (1.0 - config.mobile_ad_id_opt_out_rate)
+        counts["device_id"] = counts.get("device_id", 0.0) + mobile * config.mobile_ad_id_opt_out_rate
+    if "ctv_id" in config.identifier_type_weights:
+        counts["ctv_id"] = ctv
+    return counts
+
+
+def identifier_type_mix(config: GraphConfig) -> dict[str, float]:
+    """Expected share of each type among the non-primary identifier slots.
+
+    With every connected-TV household and no opt-outs this is exactly
+    `config.probabilistic_type_weights()`; households without a connected TV and people
+    without a mobile ad id shift CTV and mobile ad id shares to the personal types and
+    device ids. A browser counts once however many cookie ids it goes through.
+    """
+    counts = identifier_slot_counts(config)
+    total = sum(counts.values())
+    return {t: c / total for t, c in counts.items()} if total else {}
 
 
 def overall_identifier_type_mix(config: GraphConfig) -> dict[str, float]:
-    """Expected share of each type among all identifiers, primaries included.
+    """Expected share of each type among all identifier slots, primaries included.
 
-    With n identifiers per person (mean E[n]), one is the email_hash and n - 1 follow the
-    non-primary mix, so email_hash is 1 / E[n] of all identifiers, not its configured
-    weight: the configured weight of email_hash only sets the others' proportions.
+    With n slots per person (mean E[n]), one is the email_hash, so email_hash is 1 / E[n]
+    of all identifiers, not its configured weight: the configured weight of email_hash
+    only sets the others' proportions.
     """
     mean = config.identifiers.mean()
-    mix = {t: share * (mean - 1.0) / mean for t, share in identifier_type_mix(config).items()}
-    return {"email_hash": 1.0 / mean, **mix}
+    return {"email_hash": 1.0 / mean, **{t: c / mean for t, c in identifier_slot_counts(config).items()}}
+
+
+def mappings_per_person(config: GraphConfig) -> float:
+    """Expected identity_mappings rows per person: slots, cookie generations and wrong links."""
+    counts = identifier_slot_counts(config)
+    generations = config.cookie_ids.mean()
+    cookies = counts.get("cookie_id", 0.0) * generations
+    own = 1.0 + sum(counts.values()) - counts.get("cookie_id", 0.0) + cookies
+    noisy = cookies + counts.get("mobile_ad_id", 0.0) + counts.get("device_id", 0.0)
+    return own + config.noise_rate * noisy
+
+
+def same_household_wrong_link_share(config: GraphConfig) -> float:
+    """Expected share of wrong links that stay in the owner's household.
+
+    A link stays home with probability noise_same_household_rate, but only owners in
+    households of two or more can: a person is in a household of size s with probability
+    proportional to s * weight(s).
+    """
+    sizes = {int(s): w for s, w in config.household_size_weights.items()}
+    people = sum(s * w for s, w in sizes.items())
+    shared = sum(s * w for s, w in sizes.items() if s > 1) / people
+    if config.households == 1:
+        return 1.0
+    return config.noise_same_household_rate * shared
 
 
 def mean_of(pmf: dict[int, float]) -> float:

@@ -6,6 +6,7 @@ Used to show the scale of a run before launching it (UI, CLI) and by the benchma
 from __future__ import annotations
 
 from .config import GraphConfig
+from .distributions import mappings_per_person
 
 
 def expected_rows(config: GraphConfig) -> dict[str, int]:
@@ -16,7 +17,7 @@ def expected_rows(config: GraphConfig) -> dict[str, int]:
     return {
         "households": config.households,
         "individuals": round(individuals),
-        "identity_mappings": round(individuals * config.identifiers.mean()),
+        "identity_mappings": round(individuals * mappings_per_person(config)),
         "content_catalog": config.content_items,
         "content_engagement": round(individuals * config.events.mean()),
         "campaigns": config.campaigns,

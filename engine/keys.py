@@ -1,7 +1,8 @@
 """The key layout: every child key embeds its parent's, so parents are arithmetic.
 
     individual_id = household_id * 8 + slot            (slot < household_size <= 8)
-    mapping_id    = individual_id * 16 + k             (k < identifiers <= 15; k = 0 is primary)
+    mapping_id    = (individual_id * 16 + k) * 16 + sub (k < identifiers <= 15; k = 0 is primary;
+                    sub = cookie generation g < 8, or 8 + g for a wrong-person copy)
     event_id      = individual_id * 256 + j            (j < events <= 255)
     exposure_id   = individual_id * 64 + j             (j < exposures <= 63)
     response_id   = exposure_id                        (at most one response per exposure)
@@ -16,6 +17,10 @@ from dataclasses import dataclass
 
 INDIVIDUALS_PER_HOUSEHOLD = 8
 MAPPINGS_PER_INDIVIDUAL = 16
+# Each identifier slot k has 16 mapping ids: cookie generation g (< 8), and 8 + g for the
+# wrong-person copy of generation g (the noisy layer): mapping_id = (individual_id * 16 + k) * 16 + sub.
+SUBKEYS_PER_IDENTIFIER = 16
+NOISE_SUBKEY_OFFSET = 8
 EVENTS_PER_INDIVIDUAL = 256
 EXPOSURES_PER_INDIVIDUAL = 64
 
@@ -32,7 +37,7 @@ class TableKeys:
 TABLE_KEYS: dict[str, TableKeys] = {
     "households": TableKeys("household_id", "households", 1),
     "individuals": TableKeys("individual_id", "households", INDIVIDUALS_PER_HOUSEHOLD),
-    "identity_mappings": TableKeys("mapping_id", "households", INDIVIDUALS_PER_HOUSEHOLD * MAPPINGS_PER_INDIVIDUAL),
+    "identity_mappings": TableKeys("mapping_id", "households", INDIVIDUALS_PER_HOUSEHOLD * MAPPINGS_PER_INDIVIDUAL * SUBKEYS_PER_IDENTIFIER),
     "content_catalog": TableKeys("content_id", "content", 1),
     "content_engagement": TableKeys("event_id", "households", INDIVIDUALS_PER_HOUSEHOLD * EVENTS_PER_INDIVIDUAL),
     "campaigns": TableKeys("campaign_id", "campaigns", 1),

@@ -205,6 +205,8 @@ class Renderer:
     def _weights(self, field: str) -> dict[str, float]:
         if field == "probabilistic_type_weights":
             return self.config.probabilistic_type_weights()
+        if field == "personal_type_weights":
+            return self.config.personal_type_weights()
         value = getattr(self.config, field, None)
         if not isinstance(value, Mapping):
             raise KeyError(f"choice(): config has no weights named {field}")

@@ -9,6 +9,9 @@ SELECT
   -- mimesis city and state, each picked by its own hash (independent of each other)
   idgraph_cities(idgraph_hash({{ seed }}, 103, household_id)) AS city,
   idgraph_states(idgraph_hash({{ seed }}, 104, household_id)) AS state,
+  -- whether the household has a connected TV (connected_tv_household_rate): its members may
+  -- be seen through its one shared CTV id
+  {{ has_connected_tv(household_id) }} AS has_connected_tv,
   -- five-digit ZIP code, uniform over 00501..99950
   format_string('%05d', 501 + pmod(idgraph_hash({{ seed }}, 105, household_id), 99450)) AS zip,
   -- created in the first half of the window, so members, identifiers and events follow it

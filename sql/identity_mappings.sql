@@ -1,43 +1,138 @@
 -- identity_mappings: one row per identifier of a person (an edge of the identity graph).
--- Key layout: mapping_id = individual_id * 16 + k, k in [0, identifier_count), so
--- individual_id = mapping_id div 16. Mapping k = 0 is the person's primary email_hash.
+-- Key layout: mapping_id = (individual_id * 16 + k) * 16 + sub. k in [0, identifier_count)
+-- is the identifier slot (k = 0: the primary email_hash); sub = g in [0, generations) is the
+-- cookie generation (a browser's successive cookie ids; 0 for other types); sub = 8 + g is
+-- the wrong-person copy of generation g (the optional noisy layer, is_correct = false).
+-- So mapping_id div 256 is always the identifier's true owner; individual_id is the person
+-- the row links it to (the owner, except on wrong links).
 SELECT
   mapping_id,
-  individual_id,
+  CASE
+    WHEN is_correct THEN owner_id
+    -- a wrong link to another member of the owner's household (a slot other than the owner's)
+    WHEN same_household THEN household_id * 8
+      + pmod(owner_id % 8 + 1 + pmod(idgraph_hash({{ seed }}, 312, true_mapping_id), greatest(household_size - 1, 1)), household_size)
+    -- or to a member of another household, whose size is recomputed from its id
+    ELSE target_household * 8 + pmod(idgraph_hash({{ seed }}, 314, true_mapping_id), {{ choice(household_size_weights, u_target_size) }})
+  END AS individual_id,
   identifier_type,
-  {{ identifier_value(mapping_id, identifier_type, email) }} AS identifier_value,
-  -- deterministic identifiers are certain; probabilistic ones uniform in
-  -- [confidence_min, confidence_max], rounded to 3 decimals
-  IF(identifier_type = 'email_hash', 1.0D,
-     least({{ confidence_max }}, greatest({{ confidence_min }},
-       floor(({{ confidence_min }} + idgraph_uniform({{ seed }}, 307, mapping_id)
-              * ({{ confidence_max }} - {{ confidence_min }})) * 1000.0D + 0.5D) / 1000.0D))) AS confidence_score,
-  {{ observed_at(mapping_id, individual_created_at) }} AS observed_at,
-  k = 0 AS is_primary
+  {{ identifier_value(true_mapping_id, identifier_type, email) }} AS identifier_value,
+  -- email_hash is certain; correct probabilistic links uniform in [confidence_min,
+  -- confidence_max], wrong links in [noise_confidence_min, noise_confidence_max]; 3 decimals
+  CASE
+    WHEN identifier_type = 'email_hash' THEN 1.0D
+    WHEN is_correct THEN least({{ confidence_max }}, greatest({{ confidence_min }},
+      floor(({{ confidence_min }} + idgraph_uniform({{ seed }}, 307, true_mapping_id)
+             * ({{ confidence_max }} - {{ confidence_min }})) * 1000.0D + 0.5D) / 1000.0D))
+    ELSE least({{ noise_confidence_max }}, greatest({{ noise_confidence_min }},
+      floor(({{ noise_confidence_min }} + idgraph_uniform({{ seed }}, 315, true_mapping_id)
+             * ({{ noise_confidence_max }} - {{ noise_confidence_min }})) * 1000.0D + 0.5D) / 1000.0D))
+  END AS confidence_score,
+  -- validity interval of this generation: [observed_at, last_seen_at], whole seconds
+  timestamp_seconds({{ generation_start(first_seen_s, g, generations) }}) AS observed_at,
+  timestamp_seconds({{ generation_start(first_seen_s, g + 1, generations) }} - 1) AS last_seen_at,
+  is_correct AND k = 0 AS is_primary,
+  -- ground truth: false on the injected wrong-person links
+  is_correct
 FROM (
   SELECT
-    mapping_id,
-    individual_id,
+    true_mapping_id + n.copy * 8 AS mapping_id,
+    true_mapping_id,
+    n.copy = 0 AS is_correct,
+    owner_id,
+    household_id,
+    household_size,
+    same_household,
+    target_household,
+    {{ household_size_uniform(target_household) }} AS u_target_size,
     k,
-    email,
-    individual_created_at,
-    {{ identifier_type(mapping_id, u_type) }} AS identifier_type
+    g,
+    generations,
+    first_seen_s,
+    identifier_type,
+    email
   FROM (
     SELECT
-      i.individual_id * 16 + s.k AS mapping_id,
-      i.individual_id,
-      s.k,
-      i.email,
-      i.created_at AS individual_created_at,
-      {{ identifier_type_uniform(i.individual_id * 16 + s.k) }} AS u_type
+      slot_id * 16 + x.g AS true_mapping_id,
+      x.g,
+      slot_id div 16 AS owner_id,
+      household_id,
+      household_size,
+      k,
+      generations,
+      first_seen_s,
+      identifier_type,
+      email,
+      -- noisy layer: a noise_rate share of personal probabilistic identifiers is also linked
+      -- to a wrong person (never an email_hash, never the household-shared CTV id)
+      identifier_type IN ('cookie_id', 'mobile_ad_id', 'device_id')
+        AND idgraph_uniform({{ seed }}, 310, slot_id * 16 + x.g) < {{ noise_rate }}
+        AND (household_size > 1 OR {{ households }} > 1) AS noise_hit,
+      -- most wrong links stay in the household (noise_same_household_rate) when it has others
+      household_size > 1
+        AND (idgraph_uniform({{ seed }}, 311, slot_id * 16 + x.g) < {{ noise_same_household_rate }} OR {{ households }} = 1) AS same_household,
+      -- otherwise a uniformly chosen other household
+      pmod(household_id + 1 + pmod(idgraph_hash({{ seed }}, 313, slot_id * 16 + x.g), greatest({{ households }} - 1, 1)), {{ households }}) AS target_household
     FROM (
       SELECT
-        individual_id,
+        slot_id,
+        household_id,
+        household_size,
+        k,
+        first_seen_s,
+        identifier_type,
         email,
-        created_at,
-        {{ identifier_count(individual_id) }} AS identifier_count
-      FROM ({{ table(individuals) }})
-    ) i
-    LATERAL VIEW explode(sequence(0, i.identifier_count - 1)) s AS k
+        -- cookie churn: a browser goes through several cookie ids over time
+        IF(identifier_type = 'cookie_id', {{ cookie_id_count(slot_id) }}, 1) AS generations
+      FROM (
+        SELECT
+          slot_id,
+          household_id,
+          household_size,
+          k,
+          first_seen_s,
+          email,
+          {{ identifier_type(slot_id, identifier_count, u_ctv, personal_type) }} AS identifier_type
+        FROM (
+          SELECT
+            slot_id,
+            household_id,
+            -- the household's size, recomputed from its id as households.sql draws it
+            {{ choice(household_size_weights, u_household_size) }} AS household_size,
+            k,
+            identifier_count,
+            first_seen_s,
+            email,
+            u_ctv,
+            {{ personal_type(u_personal) }} AS personal_type
+          FROM (
+            SELECT
+              i.individual_id * 16 + s.k AS slot_id,
+              i.household_id,
+              {{ household_size_uniform(i.household_id) }} AS u_household_size,
+              s.k,
+              i.identifier_count,
+              -- first sighting of the slot; its generations split the time from here to the end
+              unix_seconds({{ observed_at(i.individual_id * 16 + s.k, i.created_at) }}) AS first_seen_s,
+              i.email,
+              {{ identifier_type_uniform(i.individual_id * 16 + s.k) }} AS u_ctv,
+              {{ personal_type_uniform(i.individual_id * 16 + s.k) }} AS u_personal
+            FROM (
+              SELECT
+                individual_id,
+                household_id,
+                email,
+                created_at,
+                {{ identifier_count(individual_id) }} AS identifier_count
+              FROM ({{ table(individuals) }})
+            ) i
+            LATERAL VIEW explode(sequence(0, i.identifier_count - 1)) s AS k
+          )
+        )
+      )
+    )
+    LATERAL VIEW explode(sequence(0, generations - 1)) x AS g
   )
+  -- one row per generation, plus its wrong-person copy when the noise draw hits
+  LATERAL VIEW explode(sequence(0, IF(noise_hit, 1, 0))) n AS copy
 )

@@ -29,6 +29,8 @@ SELECT
   CAST(least({{ age_max }}, greatest({{ age_min }}, floor({{ age_mean }} + {{ age_sd }} * z_age + 0.5D))) AS INT) AS age,
   gender,
   {{ choice(education_weights, u_education) }} AS education,
+  -- no mobile ad id (not opted in to tracking): seen through the phone's device id instead
+  {{ mobile_ad_id_opt_out(individual_id) }} AS mobile_ad_id_opt_out,
   -- joins the graph up to 10% of the window after the household was created
   timestamp_seconds(unix_seconds(household_created_at)
     + CAST(floor(u_created * {{ window_seconds }} * 0.1D) AS BIGINT)) AS created_at

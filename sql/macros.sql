@@ -9,30 +9,77 @@
 -- P(n) ~ (n - minimum + 1)^-exponent, drawn by finite-N inverse CDF of a truncated power law.
 {{ power_law(identifiers, idgraph_uniform({{ seed }}, 301, {individual_id})) }}
 
--- @macro identifier_type_uniform(mapping_id)
--- The uniform that picks a mapping's identifier type (computed once, in an inner SELECT).
-idgraph_uniform({{ seed }}, 302, {mapping_id})
+-- @macro household_size_uniform(household_id)
+-- The uniform that picks a household's size (households.sql draws it with the same salt),
+-- for a child that needs the size of a household it does not descend from.
+idgraph_uniform({{ seed }}, 101, {household_id})
 
--- @macro identifier_type(mapping_id, u_type)
--- Identifier type of mapping k = mapping_id & 15: the first (k = 0) is the person's
--- email_hash, their primary; the others are probabilistic types by the configured weights.
-CASE WHEN ({mapping_id} & 15) = 0 THEN 'email_hash'
-     ELSE {{ choice(probabilistic_type_weights, {u_type}) }} END
+-- @macro identifier_type_uniform(slot_id)
+-- The uniform that decides whether a person's last identifier slot is the household's CTV id.
+idgraph_uniform({{ seed }}, 302, {slot_id})
+
+-- @macro personal_type_uniform(slot_id)
+-- The uniform that picks a slot's personal type (computed once, in an inner SELECT).
+idgraph_uniform({{ seed }}, 308, {slot_id})
+
+-- @macro personal_type(u_personal)
+-- A personal identifier type (cookie, mobile ad id, device) by personal_type_weights: the
+-- probabilistic weights without the household-shared ctv_id, renormalised.
+{{ choice(personal_type_weights, {u_personal}) }}
+
+-- @macro has_connected_tv(household_id)
+-- Whether a household has a connected TV (connected_tv_household_rate): its one CTV id.
+idgraph_uniform({{ seed }}, 107, {household_id}) < {{ connected_tv_household_rate }}
+
+-- @macro mobile_ad_id_opt_out(individual_id)
+-- Whether a person has no mobile ad id (mobile_ad_id_opt_out_rate): not opted in to tracking.
+idgraph_uniform({{ seed }}, 210, {individual_id}) < {{ mobile_ad_id_opt_out_rate }}
+
+-- @macro identifier_type(slot_id, identifier_count, u_ctv, personal_type)
+-- Type of identifier slot k = slot_id & 15 of a person with identifier_count slots. k = 0 is
+-- the person's email_hash, their primary. The last slot is the household's shared CTV id with
+-- probability ctv_slot_rate (set so CTV ids make up their configured share of the
+-- non-primary identifiers) when the household has a connected TV: a person sees the shared id
+-- at most once. Every other slot is a personal type; a person who opted out of mobile ad ids
+-- is seen through the phone's device id instead.
+CASE
+  WHEN (({slot_id}) & 15) = 0 THEN 'email_hash'
+  WHEN (({slot_id}) & 15) = ({identifier_count}) - 1 AND {u_ctv} < {{ ctv_slot_rate }}
+       AND {{ has_connected_tv(({slot_id}) div 128) }} THEN 'ctv_id'
+  WHEN {personal_type} = 'mobile_ad_id' AND {{ mobile_ad_id_opt_out(({slot_id}) div 16) }} THEN 'device_id'
+  ELSE {personal_type}
+END
 
 -- @macro identifier_value(mapping_id, identifier_type, email)
--- The identifier's text: SHA-256 of the email for email_hash; otherwise built on
--- idgraph_permute64(mapping_id), a bijection, so values are unique by construction.
+-- The identifier's text: SHA-256 of the email for email_hash; the household's one CTV id for
+-- ctv_id (household_id = mapping_id div 2048); otherwise built on idgraph_permute64(mapping_id),
+-- a bijection, so values are unique by construction (each cookie generation has its own).
 CASE {identifier_type}
   WHEN 'email_hash' THEN sha2({email}, 256)
   WHEN 'cookie_id' THEN idgraph_uuid(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
   WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
   WHEN 'device_id' THEN idgraph_hex64(idgraph_permute64({{ seed }}, 303, {mapping_id}))
-  ELSE concat('ctv-', idgraph_hex64(idgraph_permute64({{ seed }}, 303, {mapping_id})))
+  ELSE concat('ctv-', idgraph_hex64(idgraph_permute64({{ seed }}, 316, ({mapping_id}) div 2048)))
 END
 
--- @macro observed_at(mapping_id, individual_created_at)
--- First sighting of an identifier: up to 10% of the window after the person was created.
-timestamp_seconds(unix_seconds({individual_created_at}) + CAST(floor(idgraph_uniform({{ seed }}, 306, {mapping_id}) * {{ window_seconds }} * 0.1D) AS BIGINT))
+-- @macro observed_at(slot_id, individual_created_at)
+-- First sighting of an identifier slot: up to 10% of the window after the person was created.
+timestamp_seconds(unix_seconds({individual_created_at}) + CAST(floor(idgraph_uniform({{ seed }}, 306, {slot_id}) * {{ window_seconds }} * 0.1D) AS BIGINT))
+
+-- @macro cookie_id_count(slot_id)
+-- Cookie ids a browser goes through in the window (cookie churn): heavy-tailed count in
+-- [cookie_ids.minimum, cookie_ids.maximum], like identifier_count.
+{{ power_law(cookie_ids, idgraph_uniform({{ seed }}, 309, {slot_id})) }}
+
+-- @macro generation_start(first_seen_s, g, generations)
+-- Unix second at which generation g of an identifier starts: its life, from its first
+-- sighting to the end of the window, split into `generations` equal intervals (rounded up
+-- to whole seconds). Generation g is valid until generation g + 1 starts, minus a second.
+({first_seen_s}) + (({g}) * ({{ end_epoch }} + 1 - ({first_seen_s})) + ({generations}) - 1) div ({generations})
+
+-- @macro generation_of(first_seen_s, t_s, generations)
+-- The generation whose interval holds Unix second t_s (the inverse of generation_start).
+(({t_s}) - ({first_seen_s})) * ({generations}) div ({{ end_epoch }} + 1 - ({first_seen_s}))
 
 -- @macro content_duration(content_id)
 -- Content length in seconds: log-normal around 20 minutes (sd 0.8 in log space),

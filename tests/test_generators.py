@@ -55,8 +55,9 @@ def test_individual_household_key_is_arithmetic(frames):
 
 
 def test_child_keys_embed_their_parent_keys(frames):
-    assert frames["identity_mappings"].where("individual_id != mapping_id div 16").count() == 0
-    assert frames["identity_mappings"].where("is_primary != (mapping_id % 16 = 0)").count() == 0
+    # mapping_id = (individual_id * 16 + k) * 16 + sub; sub >= 8 marks a wrong-person link
+    assert frames["identity_mappings"].where("is_correct AND individual_id != mapping_id div 256").count() == 0
+    assert frames["identity_mappings"].where("is_primary != (mapping_id % 256 = 0)").count() == 0
     assert frames["content_engagement"].where("individual_id != event_id div 256").count() == 0
     assert frames["campaign_exposures"].where("individual_id != exposure_id div 64").count() == 0
     assert frames["response_events"].where("response_id != exposure_id OR individual_id != exposure_id div 64").count() == 0
@@ -80,9 +81,11 @@ def test_row_of_a_key_that_does_not_exist_is_none(spark, small_config):
 
 
 def test_identifier_values_are_unique_and_counts_in_range(frames, small_config):
-    mappings = frames["identity_mappings"]
+    # personal identifiers are unique; a household's one CTV id is shared by its viewers
+    mappings = frames["identity_mappings"].where("is_correct AND identifier_type != 'ctv_id'")
     assert mappings.count() == mappings.select("identifier_value").distinct().count()
-    counts = mappings.groupBy("individual_id").count()
+    # identifiers are counted as slots: a browser's successive cookie ids are one identifier
+    counts = frames["identity_mappings"].where("is_correct").selectExpr("individual_id", "mapping_id div 16 AS slot").distinct().groupBy("individual_id").count()
     low, high = small_config.identifiers.minimum, small_config.identifiers.maximum
     assert counts.where(f"`count` < {low} OR `count` > {high}").count() == 0
 

@@ -1,9 +1,12 @@
--- Time flows forward: an identifier is observed no later than any event seen through it
--- (mapping.observed_at <= event.timestamp), and content is released before it is watched.
+-- Time flows forward: an event falls inside the validity interval of the identifier it was
+-- seen through (observed_at <= event.timestamp <= last_seen_at of that person's mapping; for
+-- a cookie, the cookie id live at that time), and content is released before it is watched.
 SELECT count(*) AS violations
 FROM content_engagement e
 JOIN identity_mappings m
   ON m.identifier_type = e.identifier_type
  AND m.identifier_value = e.identifier_value
+ AND m.individual_id = e.individual_id
+ AND m.is_correct
 JOIN content_catalog c ON c.content_id = e.content_id
-WHERE e.timestamp < m.observed_at OR e.timestamp < c.released_at
+WHERE e.timestamp < m.observed_at OR e.timestamp > m.last_seen_at OR e.timestamp < c.released_at
