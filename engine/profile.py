@@ -57,10 +57,16 @@ def _weights(field_name: str) -> Callable[[GraphConfig], dict[str, float]]:
     return lambda c: dict(getattr(c, field_name))
 
 
+def _share(yes: str, no: str, rate: float) -> dict[str, float]:
+    return {yes: rate, no: 1.0 - rate}
+
+
 _TYPES_NOTE = (
     "By design each person's first identifier is their email_hash (is_primary, exactly one); "
-    "the other identifiers draw their type from identifier_type_weights without email_hash, "
-    "renormalised (config.probabilistic_type_weights())."
+    "the others follow identifier_type_weights without email_hash, renormalised "
+    "(config.probabilistic_type_weights()), thinned by the household CTV rate (the shared CTV id "
+    "needs a connected TV) and the mobile ad id opt-out rate (those people show a device id). "
+    "Counted per identifier slot: a browser's successive cookie ids count once."
 )
 
 METRICS: tuple[MetricSpec, ...] = (
@@ -90,6 +96,25 @@ METRICS: tuple[MetricSpec, ...] = (
         "confidence", "Confidence of probabilistic identifiers (thousandths)", "identifiers", "ks",
         lambda c: dist.rounded_uniform_pmf(c.confidence_min, c.confidence_max), plot="cdf",
         note="Uniform on [confidence_min, confidence_max], rounded to 3 decimals.",
+    ),
+    MetricSpec(
+        "cookie_ids_per_browser", "Cookie ids per browser (churn)", "browsers", "tv", _counts("cookie_ids"),
+        note="Each cookie_id slot goes through this many cookie ids, one after another, over the window.",
+    ),
+    MetricSpec("connected_tv_households", "Households with a connected TV", "households", "tv", lambda c: _share("connected_tv", "none", c.connected_tv_household_rate)),
+    MetricSpec("mobile_ad_id_opt_out", "Mobile ad id opt-out", "individuals", "tv", lambda c: _share("opted_out", "not_opted_out", c.mobile_ad_id_opt_out_rate)),
+    MetricSpec(
+        "wrong_links", "Wrong-person links (noise)", "personal identifiers", "tv", lambda c: _share("wrong_link", "none", c.noise_rate),
+        note="Share of correct cookie, mobile ad id and device mappings also linked to a wrong person (is_correct = false).",
+    ),
+    MetricSpec(
+        "wrong_link_household", "Wrong links within the household", "wrong links", "tv",
+        lambda c: _share("same_household", "other_household", dist.same_household_wrong_link_share(c)),
+        note="noise_same_household_rate, applied where the owner's household has other members.",
+    ),
+    MetricSpec(
+        "wrong_link_confidence", "Confidence of wrong links (thousandths)", "wrong links", "ks",
+        lambda c: dist.rounded_uniform_pmf(c.noise_confidence_min, c.noise_confidence_max), plot="cdf",
     ),
     MetricSpec("events_per_person", "Engagement events per person", "individuals", "tv", _counts("events")),
     MetricSpec("engagement_type", "Engagement type", "events", "tv", _weights("engagement_type_weights")),
