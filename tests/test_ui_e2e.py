@@ -158,7 +158,7 @@ def test_browser_walks_six_steps_sees_inline_error_launches_and_reads_results(ap
             expect(cell(row, 3)).to_have_text(f"{manifest['tables'][table]['rows']:,}")
         page.get_by_text(f"{len(run['checks'])} of {len(run['checks'])} checks passed").wait_for()
         page.locator("#run-samples").get_by_text("household_id").wait_for()
-        page.get_by_text(run["spec"]["out"]).first.wait_for()
+        page.locator("#run-location").get_by_text(run["spec"]["out"]).first.wait_for()
         page.screenshot(path=ARTIFACTS / "8-run-results.png", full_page=True)
 
         page.get_by_role("tab", name="Benchmarks").click()

@@ -55,7 +55,7 @@ STEP_INTRO = {
     2: "Household sizes and who lives in them. Weights are `category: weight` pairs that sum to 1.",
     3: "The identifiers each person is seen through: how many, of which types, how confident.",
     4: "What people watch, the campaigns they are exposed to and how they respond.",
-    5: "Where the eight tables are written.",
+    5: "Where the eight tables are written. A run is named `{purpose}_{scale}_{timestamp}`: its folder locally, its tables' prefix in Unity Catalog.",
     6: "Check everything, read the SQL that will run, then launch.",
 }
 

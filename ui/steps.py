@@ -109,8 +109,8 @@ FIELDS: tuple[Field, ...] = (
     Field("attribution_window_days", 4, "int", "Attribution window (days)", "a response happens within this many days of its exposure"),
     # 5 destination
     Field("destination", 5, "choice", "Destination", "where the eight tables are written", (LOCAL, UNITY_CATALOG)),
-    Field("purpose", 5, "text", "Purpose (name prefix)", "names follow `{purpose}_{scale}_{timestamp}`: a folder locally, a table prefix in Unity Catalog"),
-    Field("folder", 5, "text", "Parent folder (local)", "each run gets its own folder `{purpose}_{scale}_{timestamp}` inside it"),
+    Field("purpose", 5, "text", "Purpose (name prefix)", "first part of the run's name (letters, digits, underscores); the name is shown below"),
+    Field("folder", 5, "text", "Parent folder (local)", "each run gets its own folder inside it, named as shown below"),
     Field("format", 5, "choice", "Table format (local)", "Delta (readable by any Delta reader) or plain Parquet", FORMATS),
     Field("catalog", 5, "text", "Catalog (Unity Catalog)", "letters, digits and underscores"),
     Field("schema", 5, "text", "Schema (Unity Catalog)", "letters, digits and underscores"),
