@@ -22,6 +22,11 @@ SESSION_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
 
+# JVM flags: UTC everywhere, and let the JIT compile generated methods over 8 KB. The
+# identifier expressions make Spark's whole-stage methods that large; left interpreted
+# they ran 2-3x slower (measured on identity_mappings, 30K households, noop sink).
+_JAVA_OPTIONS = "-Duser.timezone=UTC -XX:-DontCompileHugeMethods"
+
 # Settings that only make sense for the embedded local JVM.
 LOCAL_CONF = {
     "spark.ui.enabled": "false",
@@ -29,8 +34,8 @@ LOCAL_CONF = {
     "spark.sql.shuffle.partitions": "8",
     "spark.driver.memory": "4g",
     "spark.sql.adaptive.enabled": "true",
-    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
-    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.driver.extraJavaOptions": _JAVA_OPTIONS,
+    "spark.executor.extraJavaOptions": _JAVA_OPTIONS,
 }
 
 
