@@ -163,10 +163,13 @@ class Form:
     def review(self, values: dict[str, Any]) -> dict[Any, Any]:
         """The review step: summary, config JSON and its download, the SQL, the permission check."""
         p = self.parts
-        config = steps.config_from_values(values)
+        try:
+            config = steps.config_from_values(values)
+        except ConfigError as exc:  # a restored or uploaded form that is no longer valid
+            return {p["summary"]: f"⚠ Fix {exc.field} first: {exc.expected}", p["launch"]: gr.update(visible=True, interactive=False)}
         target, errors = steps.destination_errors(values, config, self.ctx.databricks)
         if target is None:
-            return {p["summary"]: "⚠ " + " ".join(errors.values())}
+            return {p["summary"]: "⚠ " + " ".join(errors.values()), p["launch"]: gr.update(visible=True, interactive=False)}
         download = self._config_file(config)
         permission = "Not needed: a local folder is written by this machine's own worker process."
         permission = f"**Permission check:** {permission}"
