@@ -20,6 +20,7 @@ import pytest
 from engine import TABLES, GraphConfig
 from engine import databricks as dbx
 from ui import steps
+from ui.app import listen_address
 from ui.page import build_page
 from ui.benchmarks import BenchmarkRun
 from ui.context import AppContext
@@ -168,6 +169,12 @@ def test_cancel_from_the_runs_tab_stops_the_run(page):
     assert "Cancelling" in message
     assert page.ctx.runner.wait(run_id, 15)["status"] in ("cancelled", "succeeded")
     assert "Nothing to cancel" in page.runs.on_cancel("s", run_id)
+
+
+def test_listens_on_localhost_and_on_all_interfaces_in_a_databricks_app():
+    assert listen_address(None, None, {}) == ("127.0.0.1", 7860)
+    assert listen_address(None, 9000, {}) == ("127.0.0.1", 9000)
+    assert listen_address("127.0.0.1", 9000, {"DATABRICKS_APP_PORT": "8000"}) == ("0.0.0.0", 8000)
 
 
 # ---- Unity Catalog against the fake workspace ---------------------------------------------------

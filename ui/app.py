@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.config import ConfigError
+
 from .benchmarks import BenchmarkRun
 from .context import AppContext
 from .jobs import JobsExecution, WorkspaceSettings
@@ -70,7 +72,11 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ui.app", description="The idgraph launch form (Gradio).")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    try:
+        return run(parser.parse_args(argv))
+    except ConfigError as exc:
+        print(f"idgraph ui: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ so what a user sees is tested without a browser.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, Mapping
 
 from engine import TABLES
@@ -127,12 +128,18 @@ def history_rows(records: list[Mapping[str, Any]]) -> list[list[Any]]:
             r["run_id"],
             (r.get("created_at") or "").replace("T", " ").replace("+00:00", ""),
             f"{r.get('households', 0):,}",
-            r.get("spec", {}).get("out") or r.get("spec", {}).get("location", ""),
+            _destination(r),
             f"{STATUS_MARK.get(r['status'], '')} {r['status']}",
             f"{total:,}" if total is not None else "-",
             f"{manifest['wall_seconds']:.1f}" if manifest.get("wall_seconds") is not None else "-",
         ])
     return rows
+
+
+def _destination(record: Mapping[str, Any]) -> str:
+    """Short: the run folder's name locally (the full path is on the results), catalog.schema on UC."""
+    spec = record.get("spec", {})
+    return f"{Path(spec['out']).name} (local {spec.get('format')})" if spec.get("out") else f"{spec.get('location', '')} (Unity Catalog)"
 
 
 def run_label(record: Mapping[str, Any]) -> str:
