@@ -109,3 +109,15 @@ idgraph_uniform({{ seed }}, 801, {campaign_id})
 -- @macro event_count(individual_id)
 -- Engagement events per person: heavy-tailed count, like identifier_count.
 {{ power_law(events, idgraph_uniform({{ seed }}, 401, {individual_id})) }}
+
+-- @macro per_individual(table, counted, condition)
+-- For the profile and the checks (not the generators): every individual with how many
+-- `counted` they have among the rows of `table` matching `condition`, 0 when none.
+SELECT i.individual_id, coalesce(c.counted, 0) AS per_person
+FROM individuals i
+LEFT JOIN (
+  SELECT individual_id, {counted} AS counted
+  FROM {table}
+  WHERE {condition}
+  GROUP BY individual_id
+) c ON c.individual_id = i.individual_id
