@@ -16,6 +16,7 @@ from .expected import expected_rows
 from .generate import generate, read_manifest
 from .keys import TABLES
 from .render import render_functions, render_table
+from .script import render_script
 from .session import local_session
 from .sinks import OutputExistsError
 from .validate import CheckResult, load_tables, validate
@@ -39,6 +40,7 @@ __all__ = [
     "read_manifest",
     "register_functions",
     "render_functions",
+    "render_script",
     "render_table",
     "row",
     "validate",
