@@ -16,6 +16,8 @@ from .context import AppContext
 # What the "small benchmark" button runs unless the user edits it: two small scales, one pass.
 DEFAULT_BENCH_ARGS = "--scales 1000,10000 --repeat 1"
 TICK_SECONDS = 2.0
+# What a refresh updates (on page load, Reload, and when a benchmark run ends).
+VIEW = ("note", "plot", "summary", "environment", "run_status", "log", "timer")
 
 
 @dataclass
@@ -34,6 +36,9 @@ class BenchTab:
             p["plot"]: benchmarks.plot(readable),
             p["summary"]: benchmarks.summary_rows(readable),
             p["environment"]: benchmarks.environment_rows(results),
+            p["run_status"]: self.ctx.bench.status(),
+            p["log"]: self.ctx.bench.log(),
+            p["timer"]: gr.Timer(active=self.ctx.bench.running),
         }
 
     def on_start(self, args: str) -> dict[Any, Any]:
@@ -52,12 +57,11 @@ class BenchTab:
         return self.ctx.bench.status()
 
     def on_tick(self) -> dict[Any, Any]:
+        """While a benchmark runs: its status and output; when it has ended, everything (its results too)."""
         p = self.parts
-        out: dict[Any, Any] = {p["run_status"]: self.ctx.bench.status(), p["log"]: self.ctx.bench.log()}
         if not self.ctx.bench.running:
-            out[p["timer"]] = gr.Timer(active=False)
-            out.update(self.on_refresh())
-        return out
+            return self.on_refresh()
+        return {p["run_status"]: self.ctx.bench.status(), p["log"]: self.ctx.bench.log()}
 
 
 def build(ctx: AppContext) -> BenchTab:
@@ -72,7 +76,8 @@ def build(ctx: AppContext) -> BenchTab:
     with gr.Row():
         p["note"] = gr.Markdown(elem_id="bench-note")
         p["refresh"] = gr.Button("↻ Reload results", size="sm", scale=0)
-    p["plot"] = gr.Plot(label="rows/s against scale, per table", elem_id="bench-plot")
+    gr.Markdown("**Rows/s against scale, per table** (log-log; solid: generator, dashed: the raw Spark write limit)")
+    p["plot"] = gr.Plot(show_label=False, elem_id="bench-plot")
     p["summary"] = gr.Dataframe(headers=benchmarks.SUMMARY_HEADERS, interactive=False, label="Measurements (generator rows/s against the raw write limit)")
     p["environment"] = gr.Dataframe(headers=["result", "setting", "value"], interactive=False, label="Environment of each result", max_height=300)
     with gr.Accordion("Run a small benchmark", open=False):
@@ -81,12 +86,12 @@ def build(ctx: AppContext) -> BenchTab:
             p["args"] = gr.Textbox(DEFAULT_BENCH_ARGS, label="Arguments to `idgraph bench`", scale=4)
             p["start"] = gr.Button("Start", variant="primary", scale=0)
             p["stop"] = gr.Button("Stop", variant="stop", scale=0)
-        p["run_status"] = gr.Markdown(ctx.bench.status())
+        p["run_status"] = gr.Markdown(ctx.bench.status(), elem_id="bench-status")
         p["log"] = gr.Code(label="Output", lines=10, max_lines=20, interactive=False)
     p["timer"] = gr.Timer(TICK_SECONDS, active=ctx.bench.running)
-    view = [p["note"], p["plot"], p["summary"], p["environment"]]
+    view = [p[k] for k in VIEW]
     p["refresh"].click(tab.on_refresh, None, view, api_name="bench_results")
     p["start"].click(tab.on_start, p["args"], [p["run_status"], p["timer"]], api_name="bench_start")
     p["stop"].click(tab.on_stop, None, p["run_status"], api_visibility="private")
-    p["timer"].tick(tab.on_tick, None, [p["run_status"], p["log"], p["timer"], *view], show_progress="hidden", api_visibility="private")
+    p["timer"].tick(tab.on_tick, None, view, show_progress="hidden", api_visibility="private")
     return tab

@@ -163,6 +163,7 @@ def plot(results: list[ResultFile]) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     tables = sorted(dict.fromkeys(m.table for r in results for m in r.measurements), key=lambda t: t != WHOLE_GRAPH)
     if not tables:
@@ -186,12 +187,13 @@ def plot(results: list[ResultFile]) -> Any:
             ax.plot([p[0] for p in points], [p[1] for p in points], "o-", color=colour, label=label)
             limits = [(p[0], p[2]) for p in points if p[2]]
             if limits:
-                ax.plot([p[0] for p in limits], [p[1] for p in limits], "--", color=colour, alpha=0.6, label=f"{label}: Spark write limit")
+                ax.plot([p[0] for p in limits], [p[1] for p in limits], "s--", color=colour, alpha=0.6, label=f"{label}: Spark write limit")
         ax.set_title(table, fontsize=10)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("households")
         ax.set_ylabel("rows/s")
+        ax.yaxis.set_minor_formatter(NullFormatter())  # log axes label minor ticks too: unreadable
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(tables):]:
         ax.axis("off")

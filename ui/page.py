@@ -86,7 +86,7 @@ def build_page(ctx: AppContext) -> Page:
         form.parts["launch"].click(page.launch, [form.session, form.step, *form.input_list], launch_outputs, api_name="launch")
         loaded = demo.load(form.on_load, None, form.outputs(), api_name="load_session")
         loaded.then(session_text, form.session, session_note, api_visibility="private").then(None, form.session, None, js=SESSION_URL_JS)
-        demo.load(bench.on_refresh, None, [bench.parts[k] for k in ("note", "plot", "summary", "environment")], api_visibility="private")
+        demo.load(bench.on_refresh, None, [bench.parts[k] for k in bench_tab.VIEW], api_visibility="private")
     return page
 
 
