@@ -254,7 +254,10 @@ class SparkDaemons:
             pid = self.pid(daemon)
             self._remember(pid)
             if pid is not None and pid_alive(pid):
-                subprocess.run(list(daemon.stop_script), env=self.env, capture_output=True, timeout=STOP_TIMEOUT_SECONDS)
+                try:
+                    subprocess.run(list(daemon.stop_script), env=self.env, capture_output=True, timeout=STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pass  # killed by pid below
         self.daemons.clear()
         for pid in self._pids_inside_root():
             self._remember(pid)
