@@ -38,9 +38,10 @@ def make_page(tmp_path, settings=None, store=None, executions=None):
     return build_page(ctx)
 
 
-@pytest.fixture
-def page(tmp_path):
-    page = make_page(tmp_path)
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """One page for the tests that only need their own session id (building a page takes seconds)."""
+    page = make_page(tmp_path_factory.mktemp("page"))
     yield page
     page.ctx.runner.shutdown()
 
@@ -60,19 +61,19 @@ def defaults(page):
 
 def test_next_is_refused_while_the_step_is_invalid_and_the_error_shows_at_the_field(page):
     values = {**defaults(page), "households": 0}
-    out = page.form.on_next("sess1", 1, *raw(values))
+    out = page.form.on_next("refused", 1, *raw(values))
     assert out[page.form.step] == 1
     assert shown_errors(page, out) == {"households": "⚠ Got 0; expected a whole number from 1 to 1,099,511,627,776."}
     assert "1 field to fix" in out[page.form.parts["message"]]
-    assert page.ctx.store.load_checkpoint("sess1") is None
+    assert page.ctx.store.load_checkpoint("refused") is None
 
 
 def test_a_valid_step_moves_on_and_is_checkpointed(page):
     values = {**defaults(page), "households": 1000}
-    out = page.form.on_next("sess1", 1, *raw(values))
+    out = page.form.on_next("valid-step", 1, *raw(values))
     assert out[page.form.step] == 2
     assert [out[g]["visible"] for g in page.form.groups] == [False, True, False, False, False, False]
-    saved = page.ctx.store.load_checkpoint("sess1")
+    saved = page.ctx.store.load_checkpoint("valid-step")
     assert saved["step"] == 2 and saved["values"]["households"] == 1000
 
 
@@ -83,14 +84,15 @@ def test_live_check_shows_errors_while_typing_and_blanks_the_row_preview(page):
 
 
 def test_back_needs_no_valid_step(page):
-    out = page.form.on_back("sess1", 3, *raw({**defaults(page), "identifiers.minimum": 99}))
+    out = page.form.on_back("back", 3, *raw({**defaults(page), "identifiers.minimum": 99}))
     assert out[page.form.step] == 2
 
 
-def test_a_session_in_the_url_restores_its_form_and_step(tmp_path, page):
-    values = {**defaults(page), "households": 2500, "seed": 99}
-    page.form.on_next("sess1", 1, *raw(values))
-    page.ctx.runner.shutdown()
+def test_a_session_in_the_url_restores_its_form_and_step(tmp_path):
+    first = make_page(tmp_path)
+    values = {**defaults(first), "households": 2500, "seed": 99}
+    first.form.on_next("sess1", 1, *raw(values))
+    first.ctx.runner.shutdown()
     restarted = make_page(tmp_path)  # a new app process over the same state folder
     try:
         out = restarted.form.on_load(gr.Request(query_params={"session": "sess1"}))
@@ -104,13 +106,13 @@ def test_a_session_in_the_url_restores_its_form_and_step(tmp_path, page):
 
 
 def test_review_shows_config_json_download_sql_and_no_permission_needed_locally(page):
-    values = {**defaults(page), "households": 1000}
-    out = page.form.on_next("s", 5, *raw(values))
+    values = {**defaults(page), "households": 3000}  # a folder name no other test's run takes
+    out = page.form.on_next("reviewer", 5, *raw(values))
     p = page.form.parts
     assert out[page.form.step] == 6
-    assert GraphConfig.from_json(out[p["config_json"]]) == GraphConfig(households=1000)
+    assert GraphConfig.from_json(out[p["config_json"]]) == GraphConfig(households=3000)
     download = Path(out[p["download"]]["value"])
-    assert GraphConfig.from_json(download.read_text()).households == 1000
+    assert GraphConfig.from_json(download.read_text()).households == 3000
     assert out[p["sql"]].lstrip().startswith("SELECT") and "household_id" in out[p["sql"]]
     assert "Not needed" in out[p["permission"]]
     assert out[p["launch"]]["visible"] and out[p["launch"]]["interactive"]
@@ -120,23 +122,23 @@ def test_review_shows_config_json_download_sql_and_no_permission_needed_locally(
 def test_uploading_a_config_file_fills_the_form_and_shows_its_errors(page, tmp_path):
     good = tmp_path / "good.json"
     good.write_text(GraphConfig(households=4321, seed=5).to_json())
-    out = page.form.on_upload("s", 3, str(good), *raw(defaults(page)))
+    out = page.form.on_upload("uploader", 3, str(good), *raw(defaults(page)))
     assert out[page.form.inputs["households"]] == 4321 and out[page.form.step] == 1
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"households": 10, "response_rate": 7}))
-    out = page.form.on_upload("s", 1, str(bad), *raw(defaults(page)))
+    out = page.form.on_upload("uploader", 1, str(bad), *raw(defaults(page)))
     assert out[page.form.step] == 4
     assert list(shown_errors(page, out)) == ["response_rate"]
 
 
 def test_launch_queues_a_worker_and_the_runs_tab_shows_progress_and_results(page):
     values = {**defaults(page), "households": 1000}
-    out = page.launch("sess1", 6, *raw(values))
+    out = page.launch("launcher", 6, *raw(values))
     run_id = out[page.runs.parts["run_select"]]["value"]
     assert out[page.tabs].selected == "runs"
     record = page.ctx.runner.wait(run_id, 30)
     assert record["status"] == "succeeded"
-    tick = page.runs.on_tick("sess1", None, {})
+    tick = page.runs.on_tick("launcher", None, {})
     p = page.runs.parts
     progress = tick[p["progress"]]
     assert [row[0] for row in progress] == list(TABLES)
@@ -147,28 +149,28 @@ def test_launch_queues_a_worker_and_the_runs_tab_shows_progress_and_results(page
     assert json.loads(tick[p["manifest"]])["total_rows"] == 360
     assert record["spec"]["out"] in tick[p["location"]]
     assert "succeeded" in tick[p["status"]]
-    again = page.runs.on_tick("sess1", run_id, tick[p["shown"]])
+    again = page.runs.on_tick("launcher", run_id, tick[p["shown"]])
     assert p["checks"] not in again and p["samples"] not in again  # results are sent once, not every tick
     assert page.runs.on_tick("someone-else", None, {})[p["history"]] == []
 
 
 def test_a_launch_with_an_invalid_field_goes_back_to_its_step(page):
-    out = page.launch("s", 6, *raw({**defaults(page), "campaigns": 0}))
+    out = page.launch("invalid-launch", 6, *raw({**defaults(page), "campaigns": 0}))
     assert out[page.form.step] == 4
     assert list(shown_errors(page, out)) == ["campaigns"]
-    assert page.ctx.runner.runs_for("s") == []
+    assert page.ctx.runner.runs_for("invalid-launch") == []
 
 
 def test_cancel_from_the_runs_tab_stops_the_run(page):
-    values = {**defaults(page), "households": 1000}
-    run_id = page.launch("s", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+    values = {**defaults(page), "households": 2000}  # another folder than the launch test's run
+    run_id = page.launch("canceller", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
     deadline = time.monotonic() + 30
     while not page.ctx.runner.snapshot(run_id)["tables"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    message = page.runs.on_cancel("s", run_id)
+    message = page.runs.on_cancel("canceller", run_id)
     assert "Cancelling" in message
     assert page.ctx.runner.wait(run_id, 15)["status"] in ("cancelled", "succeeded")
-    assert "Nothing to cancel" in page.runs.on_cancel("s", run_id)
+    assert "Nothing to cancel" in page.runs.on_cancel("canceller", run_id)
 
 
 def test_listens_on_localhost_and_on_all_interfaces_in_a_databricks_app():
