@@ -163,7 +163,7 @@ def plot(results: list[ResultFile]) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
     tables = sorted(dict.fromkeys(m.table for r in results for m in r.measurements), key=lambda t: t != WHOLE_GRAPH)
     if not tables:
@@ -193,7 +193,14 @@ def plot(results: list[ResultFile]) -> Any:
         ax.set_yscale("log")
         ax.set_xlabel("households")
         ax.set_ylabel("rows/s")
-        ax.yaxis.set_minor_formatter(NullFormatter())  # log axes label minor ticks too: unreadable
+        # Ticks a person can read: the measured scales on x, 1-2-5 steps with thousands separators on y.
+        scales = sorted({m.scale for r in results for m in r.measurements if m.table == table})
+        ax.set_xticks(scales, [f"{x:,}" for x in scales], fontsize=7)
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.tick_params(axis="y", labelsize=7)
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(tables):]:
         ax.axis("off")
