@@ -59,7 +59,7 @@ FROM (
       household_id,
       household_size,
       k,
-      generations,
+      IF(identifier_type = 'cookie_id', cookie_ids, 1) AS generations,
       first_seen_s,
       identifier_type,
       email,
@@ -80,58 +80,49 @@ FROM (
         household_size,
         k,
         first_seen_s,
-        identifier_type,
         email,
-        -- cookie churn: a browser goes through several cookie ids over time
-        IF(identifier_type = 'cookie_id', {{ cookie_id_count(slot_id) }}, 1) AS generations
+        {{ identifier_type(slot_id, identifier_count, u_ctv, personal_type) }} AS identifier_type,
+        -- cookie churn: a browser goes through several cookie ids over time (used by cookies only)
+        {{ cookie_id_count(slot_id) }} AS cookie_ids
       FROM (
         SELECT
           slot_id,
           household_id,
-          household_size,
+          -- the household's size, recomputed from its id as households.sql draws it
+          {{ choice(household_size_weights, u_household_size) }} AS household_size,
           k,
+          identifier_count,
           first_seen_s,
           email,
-          {{ identifier_type(slot_id, identifier_count, u_ctv, personal_type) }} AS identifier_type
+          u_ctv,
+          {{ personal_type(u_personal) }} AS personal_type
         FROM (
           SELECT
-            slot_id,
-            household_id,
-            -- the household's size, recomputed from its id as households.sql draws it
-            {{ choice(household_size_weights, u_household_size) }} AS household_size,
-            k,
-            identifier_count,
-            first_seen_s,
-            email,
-            u_ctv,
-            {{ personal_type(u_personal) }} AS personal_type
+            i.individual_id * 16 + s.k AS slot_id,
+            i.household_id,
+            {{ household_size_uniform(i.household_id) }} AS u_household_size,
+            s.k,
+            i.identifier_count,
+            -- first sighting of the slot; its generations split the time from here to the end
+            unix_seconds({{ observed_at(i.individual_id * 16 + s.k, i.created_at) }}) AS first_seen_s,
+            i.email,
+            {{ identifier_type_uniform(i.individual_id * 16 + s.k) }} AS u_ctv,
+            {{ personal_type_uniform(i.individual_id * 16 + s.k) }} AS u_personal
           FROM (
             SELECT
-              i.individual_id * 16 + s.k AS slot_id,
-              i.household_id,
-              {{ household_size_uniform(i.household_id) }} AS u_household_size,
-              s.k,
-              i.identifier_count,
-              -- first sighting of the slot; its generations split the time from here to the end
-              unix_seconds({{ observed_at(i.individual_id * 16 + s.k, i.created_at) }}) AS first_seen_s,
-              i.email,
-              {{ identifier_type_uniform(i.individual_id * 16 + s.k) }} AS u_ctv,
-              {{ personal_type_uniform(i.individual_id * 16 + s.k) }} AS u_personal
-            FROM (
-              SELECT
-                individual_id,
-                household_id,
-                email,
-                created_at,
-                {{ identifier_count(individual_id) }} AS identifier_count
-              FROM ({{ table(individuals) }})
-            ) i
-            LATERAL VIEW explode(sequence(0, i.identifier_count - 1)) s AS k
-          )
+              individual_id,
+              household_id,
+              email,
+              created_at,
+              {{ identifier_count(individual_id) }} AS identifier_count
+            FROM ({{ table(individuals) }})
+          ) i
+          LATERAL VIEW explode(sequence(0, i.identifier_count - 1)) s AS k
         )
       )
     )
-    LATERAL VIEW explode(sequence(0, generations - 1)) x AS g
+    -- one row per generation: several cookie ids for a cookie slot, one id otherwise
+    LATERAL VIEW explode(sequence(0, IF(identifier_type = 'cookie_id', cookie_ids, 1) - 1)) x AS g
   )
   -- one row per generation, plus its wrong-person copy when the noise draw hits
   LATERAL VIEW explode(sequence(0, IF(noise_hit, 1, 0))) n AS copy
