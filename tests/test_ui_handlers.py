@@ -206,7 +206,7 @@ def test_unity_catalog_review_checks_permissions_and_launch_runs_a_job(workspace
     store = VolumeStore(settings.client(), VOLUME, tmp_path / "state")
     page = make_page(tmp_path, settings, store, {"databricks": lambda runner, run_id: JobsExecution(runner, run_id, settings, poll_seconds=0.05)})
     try:
-        values = {**steps.default_values(True), "households": 1000}
+        values = {**steps.default_values(True), "households": 1000, "catalog": "main", "schema": "synthetic_data"}
         assert values["destination"] == steps.UNITY_CATALOG
         out = page.form.on_next("uc-session", 5, *raw(values))
         p = page.form.parts

@@ -140,3 +140,10 @@ def test_uploaded_invalid_values_are_kept_so_the_form_can_show_them(values):
     loaded, problem = steps.values_from_config_json('{"households": 0}', values)
     assert problem is None and loaded["households"] == 0
     assert list(steps.step_errors(1, loaded)) == ["households"]
+
+
+def test_unity_catalog_defaults_are_the_apps_configured_destination(monkeypatch):
+    monkeypatch.setenv("IDGRAPH_CATALOG", "analytics")
+    monkeypatch.setenv("IDGRAPH_SCHEMA", "graphs")
+    values = steps.default_values(databricks_configured=True)
+    assert (values["destination"], values["catalog"], values["schema"]) == (steps.UNITY_CATALOG, "analytics", "graphs")

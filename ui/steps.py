@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine import TABLES, GraphConfig, expected_rows, names
+from engine import TABLES, GraphConfig, app_settings, expected_rows, names
 from engine.config import ConfigError
 from engine.generate import make_sink
 from engine.job_config import DEFAULT_PURPOSE, JobConfig
@@ -160,13 +160,14 @@ def _config_value(config: GraphConfig, name: str) -> Any:
 def default_values(databricks_configured: bool = False, out_root: str = "out") -> dict[str, Any]:
     """The form's raw values for the default config (what a new session starts from)."""
     values = config_to_values(GraphConfig())
+    catalog, schema = app_settings.default_destination()  # IDGRAPH_CATALOG / IDGRAPH_SCHEMA from app.yaml
     values.update(
         destination=UNITY_CATALOG if databricks_configured else LOCAL,
         purpose=DEFAULT_PURPOSE,
         folder=out_root,
         format="delta",
-        catalog="main",
-        schema="synthetic_data",
+        catalog=catalog,
+        schema=schema,
         overwrite=False,
     )
     return values
