@@ -1,0 +1,315 @@
+"""`idgraph bench`: run the scale ladder, one worker process per (scale, cores) cell.
+
+The harness validates its arguments before any Spark work, starts `bench.worker` for
+each cell in its own process (so `local[N]` takes effect and memory is measured
+cleanly), shows live progress, summarises the raw timings and writes
+`<out>/<timestamp>.json` (schema in `bench/README.md`), a PNG plot and a Markdown
+summary. The results file is rewritten after every cell; if a cell fails, the harness
+stops, marks the file incomplete with the error, and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import queue
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from engine import GraphConfig
+from engine.config import ConfigError
+
+from .environment import capture_environment
+from .report import latest_results, markdown_summary, plot_results, update_readme_block, validate_results
+from .summary import scaling, summarise_cell
+
+SCHEMA_VERSION = 1
+DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
+DIRECTORY_FORMATS = ("delta", "parquet")
+REPO = Path(__file__).resolve().parent.parent
+# Seconds a cell gets to exit after SIGTERM before it is killed.
+_KILL_GRACE_SECONDS = 10
+# Lines of the worker's stderr kept in an error report.
+_LOG_TAIL_LINES = 40
+
+
+class CellFailed(RuntimeError):
+    """A (scale, cores) cell did not produce a result: crashed, timed out or reported an error."""
+
+    def __init__(self, households: int, cores: int, message: str, log_tail: str = "") -> None:
+        self.households, self.cores, self.message, self.log_tail = households, cores, message, log_tail
+        self.results_path: Path | None = None  # set once the partial results are written
+        super().__init__(f"{households:,} households on {cores} core(s): {message}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of `idgraph bench`."""
+    parser.add_argument("--scales", default=",".join(map(str, DEFAULT_SCALES)), help="households per cell, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument("--cores", default=str(os.cpu_count() or 1), help="local[N] core counts, comma-separated (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed generator and limit passes per cell, alternating (default 3)")
+    parser.add_argument("--format", default="delta", help="table format written: delta or parquet (default delta)")
+    parser.add_argument("--out", default="bench/results", help="folder for <timestamp>.json/.png/.md (default bench/results)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds one cell may take before it counts as failed (default: no limit)")
+    parser.add_argument("--work-dir", default=None, help="scratch folder for the written tables (default: the system temp folder)")
+    parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from the newest complete results in --out")
+    parser.add_argument("--readme-path", default=str(REPO / "README.md"), help="the README whose bench block --readme rewrites")
+
+
+def parse_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Validated settings from the flags; raises ConfigError naming the flag, value and what is valid."""
+    scales = _int_list("--scales", args.scales, "households")
+    for households in scales:
+        try:
+            GraphConfig(households=households, seed=args.seed).validate()
+        except ConfigError as exc:
+            raise ConfigError("--scales", args.scales, f"valid household counts ({exc})") from None
+    cores = _int_list("--cores", args.cores, "cores")
+    if args.repeat < 1:
+        raise ConfigError("--repeat", args.repeat, "a whole number of at least 1")
+    if args.format not in DIRECTORY_FORMATS:
+        raise ConfigError("--format", args.format, f"one of {list(DIRECTORY_FORMATS)}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise ConfigError("--timeout", args.timeout, "a positive number of seconds")
+    return {"scales": scales, "cores": cores, "repeat": args.repeat, "format": args.format, "seed": args.seed, "timeout": args.timeout}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of `idgraph bench`: 0 when every cell finished, 1 when one failed."""
+    out = Path(args.out)
+    if args.readme:
+        return _regenerate_readme(out, Path(args.readme_path))
+    settings = parse_settings(args)
+    command = "idgraph bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] else None
+    try:
+        results, path = run_ladder(settings, out, work_dir=args.work_dir, command=command)
+    except CellFailed as exc:
+        print(f"idgraph bench: {exc}", file=sys.stderr)
+        if exc.log_tail:
+            print("last lines of the cell's log:\n" + exc.log_tail, file=sys.stderr)
+        print(f"idgraph bench: partial results (marked incomplete) in {exc.results_path}", file=sys.stderr)
+        return 1
+    print(markdown_summary(results))
+    print(f"results: {path} (+ .png, .md)")
+    return 0
+
+
+def run_ladder(
+    settings: dict[str, Any],
+    out: Path,
+    work_dir: str | None = None,
+    command: str | None = None,
+    stream: TextIO = sys.stderr,
+) -> tuple[dict[str, Any], Path]:
+    """Run every (scale, cores) cell; returns the results and the JSON path.
+
+    Raises CellFailed (with `.results_path` set) after writing the partial results.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{stamp}.json"
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "complete": False,
+        "error": None,
+        "started_at": _now(),
+        "finished_at": None,
+        "command": command,
+        "settings": settings,
+        "environment": capture_environment(),
+        "cells": [],
+        "scaling": {"linear": [], "cores": []},
+        "files": {"plot": path.with_suffix(".png").name, "markdown": path.with_suffix(".md").name},
+    }
+    progress = Progress(stream)
+    cells = [(households, cores) for households in settings["scales"] for cores in settings["cores"]]
+    for number, (households, cores) in enumerate(cells, start=1):
+        progress.cell(number, len(cells), households, cores)
+        try:
+            raw = run_cell(households, cores, settings, work_dir, progress.event)
+        except CellFailed as exc:
+            results["error"] = {"households": households, "cores": cores, "message": exc.message, "log_tail": exc.log_tail}
+            _write(results, path)
+            exc.results_path = path
+            raise
+        results["cells"].append(summarise_cell(raw))
+        results["scaling"] = scaling(results["cells"])
+        _write(results, path)
+    results["complete"] = True
+    _write(results, path)
+    return results, path
+
+
+def worker_command(households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path) -> list[str]:
+    """The command line of one cell's worker process."""
+    return [
+        sys.executable, "-m", "bench.worker",
+        "--households", str(households), "--cores", str(cores), "--repeat", str(settings["repeat"]),
+        "--format", settings["format"], "--seed", str(settings["seed"]),
+        "--work-dir", str(work_dir), "--result", str(result), "--launched-at", repr(time.time()),
+    ]
+
+
+def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Run one cell's worker process to the end; its raw record, or CellFailed."""
+    with tempfile.TemporaryDirectory(prefix="idgraph-bench-", dir=work_dir) as scratch:
+        scratch_path = Path(scratch)
+        result = scratch_path / "result.json"
+        log_path = scratch_path / "worker.log"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        cmd = worker_command(households, cores, settings, scratch_path / "tables", result)
+        with open(log_path, "w") as log:
+            try:
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=REPO, start_new_session=True)
+            except OSError as exc:
+                raise CellFailed(households, cores, f"could not start the worker: {exc}") from None
+            error = _follow(proc, settings.get("timeout"), on_event)
+        tail = _tail(log_path)
+        if error is None and proc.returncode != 0:
+            error = f"worker exited with status {proc.returncode}"
+        if error is None and not result.exists():
+            error = "worker finished without writing its result"
+        if error is not None:
+            raise CellFailed(households, cores, error, tail)
+        return json.loads(result.read_text())
+
+
+def _follow(proc: subprocess.Popen, timeout: float | None, on_event: Callable[[dict[str, Any]], None]) -> str | None:
+    """Relay the worker's JSON-line events until it exits; an error message, or None."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout if timeout else None
+    error = None
+    try:
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                line = lines.get(timeout=wait)
+            except queue.Empty:
+                _stop(proc)
+                return f"timed out after {timeout:g} s"
+            if line is None:
+                break
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a stray print of some library: not an event
+            if event.get("event") == "error":
+                error = event["error"]
+            on_event(event)
+    except BaseException:
+        _stop(proc)
+        raise
+    proc.wait()
+    return error
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the worker and its JVM (they share the process group it was started in)."""
+    for sig, grace in ((signal.SIGTERM, _KILL_GRACE_SECONDS), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class Progress:
+    """Live progress on a stream: one line per pass, a rewritten status line on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.perf_counter()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.label = ""
+
+    def cell(self, number: int, total: int, households: int, cores: int) -> None:
+        self.label = f"cell {number}/{total}: {households:,} households x {cores} core(s)"
+        self._line(self.label + " ...")
+
+    def event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "phase" and event["phase"] in ("session", "shapes"):
+            self._status(f"{self.label}: {'starting Spark' if event['phase'] == 'session' else 'measuring column shapes'}")
+        elif kind == "started":
+            self._status(f"{self.label}: {event['kind']} pass {event['pass']}: {event['table']} ({event['index'] + 1}/{event['total']})")
+        elif kind == "pass":
+            rate = event["rows"] / event["wall_seconds"] if event["wall_seconds"] else 0.0
+            what = "cold generate" if event["kind"] == "cold" else f"{event['kind']} pass {event['pass']}/{event['of']}"
+            extra = f", {event['cold_wall_seconds']:.1f}s since launch" if "cold_wall_seconds" in event else ""
+            self._line(f"  {what}: {event['rows']:,} rows in {event['wall_seconds']:.1f}s ({rate:,.0f} rows/s{extra})")
+        elif kind == "error":
+            self._line(f"  failed: {event['error']}")
+
+    def _status(self, text: str) -> None:
+        if self.tty:
+            self.stream.write(f"\r\033[K[{time.perf_counter() - self.started:7.1f}s] {text}")
+            self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        prefix = "\r\033[K" if self.tty else ""
+        print(f"{prefix}[{time.perf_counter() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
+
+
+def _regenerate_readme(out: Path, readme: Path) -> int:
+    found = latest_results(out)
+    if found is None:
+        raise ConfigError("--out", str(out), "a folder holding a complete results file from `idgraph bench`")
+    path, results = found
+    changed = update_readme_block(readme, results, results_name=f"{out.name}/{path.name}" if out.name else path.name)
+    print(f"{readme}: performance block {'updated' if changed else 'already up to date'} from {path}")
+    return 0
+
+
+def _write(results: dict[str, Any], path: Path) -> None:
+    """Write the JSON (atomically), then the Markdown summary and the plot beside it."""
+    if results["complete"]:
+        results["finished_at"] = _now()
+    validate_results(results)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=str))
+    os.replace(tmp, path)
+    path.with_suffix(".md").write_text(markdown_summary(results))
+    if results["cells"]:
+        plot_results(results, path.with_suffix(".png"))
+
+
+def _int_list(flag: str, text: str, what: str) -> list[int]:
+    try:
+        values = [int(part.replace("_", "")) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(flag, text, f"comma-separated whole numbers of {what}, e.g. 10000,100000") from None
+    if not values or any(v < 1 for v in values):
+        raise ConfigError(flag, text, f"comma-separated whole numbers of {what}, each at least 1")
+    return values
+
+
+def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(text[-lines:])
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,131 @@
+"""The benchmark harness: results schema, ratios, plot and summary; partial results on failure; README block."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pytest
+
+from bench import harness
+from bench.report import README_END, README_START, update_readme_block, validate_results
+from engine import TABLES
+
+# The smallest graph in which every table has rows: a real cell in well under a minute.
+_TINY = 100
+
+
+def _args(out, scales: str, **overrides) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    harness.add_arguments(parser)
+    args = parser.parse_args(["--scales", scales, "--cores", "1", "--repeat", "1", "--out", str(out)])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One real cell (100 households, local[1], one pass each): (exit status, results folder)."""
+    out = tmp_path_factory.mktemp("bench")
+    status = harness.run(_args(out, str(_TINY), work_dir=str(out)))
+    return status, out
+
+
+def _only_results(out):
+    files = sorted(out.glob("*.json"))
+    assert len(files) == 1, files
+    return files[0], json.loads(files[0].read_text())
+
+
+def test_tiny_run_writes_schema_valid_results_with_ratios_plot_and_markdown(tiny_run):
+    status, out = tiny_run
+    assert status == 0
+    path, results = _only_results(out)
+    validate_results(results)
+    assert results["complete"] is True and results["error"] is None
+    (cell,) = results["cells"]
+    assert (cell["households"], cell["cores"]) == (_TINY, 1)
+    assert set(cell["tables"]) == set(TABLES)
+    for table, stats in cell["tables"].items():
+        assert stats["rows"] > 0, table
+        assert stats["ratio"] > 0, table
+        # the limit has exactly the generator's columns
+        assert len(cell["shapes"][table]) > 1
+    assert cell["graph"]["ratio"] > 0
+    assert cell["graph"]["rows"] == sum(t["rows"] for t in cell["tables"].values())
+    assert path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    markdown = path.with_suffix(".md").read_text()
+    assert "| households | cores |" in markdown and f"| {_TINY:,} | 1 |" in markdown
+
+
+def _fake_worker(script: str) -> list[str]:
+    return [sys.executable, "-c", script]
+
+
+def test_failing_cell_leaves_partial_results_marked_incomplete_and_exits_nonzero(tmp_path, tiny_run, monkeypatch, capsys):
+    # The first cell replays the tiny run's measured record; the second cell's worker dies.
+    _, results = _only_results(tiny_run[1])
+    raw = _raw_record_from(results["cells"][0])
+
+    def command(households, cores, settings, work_dir, result):
+        if households == _TINY:
+            return _fake_worker(f"import pathlib; pathlib.Path({str(result)!r}).write_text({json.dumps(raw)!r})")
+        return _fake_worker('import sys; print(\'{"event": "error", "error": "OutOfMemoryError: Java heap space"}\'); sys.exit(1)')
+
+    monkeypatch.setattr(harness, "worker_command", command)
+    status = harness.run(_args(tmp_path, f"{_TINY},200"))
+    assert status == 1
+    _, partial = _only_results(tmp_path)
+    validate_results(partial)
+    assert partial["complete"] is False
+    assert partial["error"]["households"] == 200 and "OutOfMemoryError" in partial["error"]["message"]
+    assert [c["households"] for c in partial["cells"]] == [_TINY]
+    assert "200 households on 1 core(s): OutOfMemoryError" in capsys.readouterr().err
+
+
+def test_bad_scales_are_refused_before_any_run(tmp_path):
+    from engine import ConfigError
+
+    with pytest.raises(ConfigError, match="--scales"):
+        harness.run(_args(tmp_path, "1000,abc"))
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_readme_block_regeneration_is_idempotent_and_keeps_the_rest(tmp_path, tiny_run):
+    _, results = _only_results(tiny_run[1])
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# idgraph\n\n## Performance\n\n{README_START}\nstale figures\n{README_END}\n\n## After\n")
+    assert update_readme_block(readme, results, "results/x.json") is True
+    once = readme.read_text()
+    assert update_readme_block(readme, results, "results/x.json") is False
+    assert readme.read_text() == once
+    assert "stale figures" not in once
+    assert once.startswith("# idgraph\n\n## Performance\n\n" + README_START) and once.endswith(README_END + "\n\n## After\n")
+    assert f"| {_TINY:,} | 1 |" in once
+
+
+def _raw_record_from(cell: dict) -> dict:
+    """A worker's raw record that summarises back to `cell` (one pass per side)."""
+    tables = cell["tables"]
+
+    def side(kind: str) -> dict:
+        return {
+            "wall_seconds": cell["graph"][kind]["seconds"][0],
+            "tables": {t: {"rows": s["rows"], "bytes": s[kind].get("bytes", s["bytes"]), "files": s["files"], "seconds": s[kind]["seconds"][0]} for t, s in tables.items()},
+        }
+
+    memory = cell["graph"]["peak_memory"]
+    return {
+        "households": cell["households"],
+        "cores": cell["cores"],
+        "partitions": cell["partitions"],
+        "session_start_seconds": cell["session_start_seconds"],
+        "cold_wall_seconds": cell["cold_wall_seconds"],
+        "cold_generate_seconds": cell["cold_generate_seconds"],
+        "cold": {t: {"rows": s["rows"], "bytes": s["bytes"], "files": s["files"], "seconds": 0.0} for t, s in tables.items()},
+        "passes": {"generator": [side("generator")], "limit": [side("limit")]},
+        "shapes": cell["shapes"],
+        "memory": {**memory, "tables": {t: s["peak_memory"] for t, s in tables.items()}},
+    }
