@@ -58,9 +58,19 @@ def lookup_lists() -> dict[str, tuple[str, ...]]:
         "states": tuple(address["state"]["abbr"]),
         "words": words,
         "companies": tuple(finance["company"]["name"]),
+        # Two hex digits for each byte value: text ids are built a byte at a time (~4x faster
+        # than lower(hex()) with lpad).
+        "hex_bytes": tuple(f"{i:02x}" for i in range(256)),
+        "hex_bytes_upper": tuple(f"{i:02X}" for i in range(256)),
     }
 
 
 def sql_string(value: str) -> str:
     """A Spark SQL string literal."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def sql_array(values: tuple[str, ...], per_line: int = 12) -> str:
+    """`array(...)` literal of strings, wrapped so the rendered SQL stays readable."""
+    lines = [", ".join(sql_string(v) for v in values[i : i + per_line]) for i in range(0, len(values), per_line)]
+    return "array(\n    " + ",\n    ".join(lines) + ")"
