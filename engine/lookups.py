@@ -70,7 +70,22 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# Separator of the values in a split() array literal: in no mimesis list (checked).
+_LIST_SEPARATOR = "|"
+
+
 def sql_array(values: tuple[str, ...], per_line: int = 12) -> str:
-    """`array(...)` literal of strings, wrapped so the rendered SQL stays readable."""
-    lines = [", ".join(sql_string(v) for v in values[i : i + per_line]) for i in range(0, len(values), per_line)]
-    return "array(\n    " + ",\n    ".join(lines) + ")"
+    """The array of `values` as `split('a|b|...', '[|]')` of one delimited string literal.
+
+    Spark folds the split into a literal array once per query, while an array(...) of
+    thousands of literals costs the parser and analyzer thousands of nodes at every call
+    site of a function that holds it. The literal is written as adjacent string literals
+    (Spark concatenates them) of `per_line` values each, so the rendered SQL stays readable.
+    """
+    bad = [v for v in values if _LIST_SEPARATOR in v]
+    if bad:
+        raise ValueError(f"list values must not contain {_LIST_SEPARATOR!r}: {bad[:3]}")
+    chunks = [_LIST_SEPARATOR.join(values[i : i + per_line]) for i in range(0, len(values), per_line)]
+    # every chunk but the last ends with the separator, so the literals join into one list
+    lines = [sql_string(chunk + (_LIST_SEPARATOR if i < len(chunks) - 1 else "")) for i, chunk in enumerate(chunks)]
+    return "split(\n    " + "\n    ".join(lines) + f", '[{_LIST_SEPARATOR}]')"

@@ -17,7 +17,7 @@ from typing import Mapping
 
 from .config import ConfigError, CountDistribution, GraphConfig
 from .keys import TABLE_KEYS, TABLES
-from .lookups import lookup_lists, sql_string
+from .lookups import lookup_lists, sql_array, sql_string
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -159,13 +159,8 @@ class Renderer:
         return "\n" + _indent(self.table(name), 4) + "\n  "
 
     def macro_list(self, name: str) -> str:
-        """A mimesis list as an array, written as split() of one delimited string literal.
-
-        Spark folds the split into a literal array once per query, while an array(...) of
-        thousands of literals costs the parser and analyzer thousands of nodes at every
-        call site of a function that holds it (5x slower analysis, measured).
-        """
-        return sql_split_array(lookup_lists()[name])
+        """A mimesis list as an array expression (split() of one literal: cheap to analyze)."""
+        return sql_array(lookup_lists()[name])
 
     def macro_size(self, name: str) -> str:
         return str(len(lookup_lists()[name]))
@@ -217,22 +212,6 @@ class Renderer:
         if not isinstance(value, Mapping):
             raise KeyError(f"choice(): config has no weights named {field}")
         return dict(value)
-
-
-# Separator of the values in a split() array literal: in no mimesis list (checked).
-_LIST_SEPARATOR = "|"
-
-
-def sql_split_array(values: tuple[str, ...], per_line: int = 12) -> str:
-    """`split('a|b|...', '[|]')`: the array of `values`, as adjacent string literals
-    (Spark concatenates them) of `per_line` values each, so the rendered SQL stays readable."""
-    bad = [v for v in values if _LIST_SEPARATOR in v]
-    if bad:
-        raise ValueError(f"list values must not contain {_LIST_SEPARATOR!r}: {bad[:3]}")
-    chunks = [_LIST_SEPARATOR.join(values[i : i + per_line]) for i in range(0, len(values), per_line)]
-    # every chunk but the last ends with the separator, so the literals join into one list
-    lines = [sql_string(chunk + (_LIST_SEPARATOR if i < len(chunks) - 1 else "")) for i, chunk in enumerate(chunks)]
-    return "split(\n    " + "\n    ".join(lines) + f", '[{_LIST_SEPARATOR}]')"
 
 
 def _power_law_sql(size: int, exponent: float, u: str, offset: int) -> str:
