@@ -66,7 +66,7 @@ class DirectorySink:
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
         path = self.staging / table
         # "error", not its alias "errorifexists": Spark Connect's client knows only the former.
-        df.write.mode("error").parquet(str(path))
+        df.write.options(**parquet_options(df)).mode("error").parquet(str(path))
         # Hadoop's local checksum and marker files are not part of the table.
         for stray in [*path.glob("_SUCCESS"), *path.glob(".*.crc")]:
             stray.unlink()
@@ -148,6 +148,28 @@ class TableSink:
 
     def abort(self) -> None:
         return None
+
+
+# Columns whose values are (nearly) all distinct within a file. Parquet tries a dictionary
+# for every column and gives up only once it is full, so for these it is pure cost: turning
+# it off saved 10-20% of the write CPU of the big tables (JFR: the dictionary writers'
+# hash maps and fallback checks were ~15% of executor samples), files no larger.
+_UNIQUE_TEXT_COLUMNS = ("identifier_value", "email")
+# BIGINT ids of the small lookup tables: few distinct values, a dictionary pays off.
+_SMALL_DOMAIN_IDS = ("campaign_id", "content_id")
+
+
+def parquet_options(df: DataFrame) -> dict[str, str]:
+    """Parquet writer options for `df`: no dictionary on its all-distinct columns
+    (keys and parent keys, timestamps, identifier text)."""
+    plain = [
+        field.name
+        for field in df.schema.fields
+        if field.name in _UNIQUE_TEXT_COLUMNS
+        or field.dataType.typeName() == "timestamp"
+        or (field.dataType.typeName() == "long" and field.name.endswith("_id") and field.name not in _SMALL_DOMAIN_IDS)
+    ]
+    return {f"parquet.enable.dictionary#{name}": "false" for name in plain}
 
 
 def parquet_stats(path: Path) -> dict[str, Any]:
