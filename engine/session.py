@@ -90,7 +90,13 @@ def configure(spark: SparkSession) -> SparkSession:
 def default_parallelism(spark: SparkSession) -> int:
     """How many partitions Spark gives a plain range(): its default leaf parallelism.
 
-    Read through a query rather than the SparkContext so it works on Spark Connect too.
+    A classic session knows it without running anything (the query below is a whole Spark
+    job: ~3 s of a cold start); Spark Connect has no SparkContext, so there it is measured.
     """
-    row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
-    return int(row["n"])
+    try:
+        context = spark.sparkContext
+    except Exception:  # Spark Connect: sparkContext is not implemented
+        row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
+        return int(row["n"])
+    leaf = spark.conf.get("spark.sql.leafNodeDefaultParallelism", None)
+    return int(leaf) if leaf else int(context.defaultParallelism)
