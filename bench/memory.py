@@ -54,11 +54,13 @@ def process_tree_rss(root: int) -> dict[str, int]:
 class PeakMemorySampler:
     """Samples `process_tree_rss` in a thread; peaks overall and per phase label.
 
-        sampler = PeakMemorySampler()
-        with sampler:
-            sampler.label("generator:households")
+        with PeakMemorySampler() as sampler:
+            sampler.enter("generator:households")
             ...
+            sampler.leave("generator:households")
         sampler.peaks["generator:households"]["driver_jvm_bytes"]
+
+    Labels may overlap (tables written concurrently): a sample counts for every active one.
     """
 
     def __init__(self, root: int | None = None, interval: float = 0.2) -> None:
@@ -67,17 +69,26 @@ class PeakMemorySampler:
         self.enabled = _PROC.is_dir()
         self.overall: dict[str, int | None] = dict.fromkeys(KINDS, 0 if self.enabled else None)
         self.peaks: dict[str, dict[str, int | None]] = {}
-        self._label: str | None = None
+        self._active: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def label(self, name: str | None) -> None:
-        """Attribute the following samples to `name` (None: to no label, only overall)."""
+    def enter(self, label: str) -> None:
+        """Attribute the following samples to `label` too (several labels may be active at once)."""
         self.sample()
         with self._lock:
-            self._label = name
+            self._active[label] = self._active.get(label, 0) + 1
         self.sample()
+
+    def leave(self, label: str) -> None:
+        """Stop attributing samples to `label`."""
+        self.sample()
+        with self._lock:
+            if self._active.get(label, 0) <= 1:
+                self._active.pop(label, None)
+            else:
+                self._active[label] -= 1
 
     def sample(self) -> None:
         """Take one sample now."""
@@ -85,9 +96,7 @@ class PeakMemorySampler:
             return
         now = process_tree_rss(self.root)
         with self._lock:
-            targets = [self.overall]
-            if self._label is not None:
-                targets.append(self.peaks.setdefault(self._label, dict.fromkeys(KINDS, 0)))
+            targets = [self.overall] + [self.peaks.setdefault(label, dict.fromkeys(KINDS, 0)) for label in self._active]
             for target in targets:
                 for kind, value in now.items():
                     target[kind] = max(target[kind] or 0, value)

@@ -46,9 +46,9 @@ def run_cell(households: int, cores: int, repeat: int, format: str, seed: int, w
         def progress(kind: str, number: int):
             def report(event: dict[str, Any]) -> None:
                 if event["event"] == "started":
-                    memory.label(f"{kind}:{event['table']}")
+                    memory.enter(f"{kind}:{event['table']}")
                 elif event["event"] == "finished":
-                    memory.label(None)
+                    memory.leave(f"{kind}:{event['table']}")
                 if event["event"] in ("started", "finished"):
                     emit({**{k: event[k] for k in ("event", "table", "index", "total")}, "kind": kind, "pass": number,
                           **({"rows": event["rows"], "seconds": event["seconds"]} if event["event"] == "finished" else {})})
