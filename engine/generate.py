@@ -151,14 +151,10 @@ def write_tables(
 
 def _cancel_spark_jobs(df: DataFrame) -> None:
     """Best effort: stop the session's running jobs (classic session or Spark Connect)."""
-    spark = df.sparkSession
     try:
-        spark.sparkContext.cancelAllJobs()
+        df.sparkSession.interruptAll()
     except Exception:
-        try:
-            spark.interruptAll()
-        except Exception:
-            pass
+        pass
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ session and only the SQL session settings idgraph needs are applied.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,13 +91,24 @@ def configure(spark: SparkSession) -> SparkSession:
 def default_parallelism(spark: SparkSession) -> int:
     """How many partitions Spark gives a plain range(): its default leaf parallelism.
 
-    A classic session knows it without running anything (the query below is a whole Spark
-    job: ~3 s of a cold start); Spark Connect has no SparkContext, so there it is measured.
+    Read from the settings when they say it (`local[N]`, or an explicit parallelism), since
+    the fallback query is a whole Spark job (~3 s of a cold start); measured otherwise
+    (`local[*]`, clusters, Spark Connect).
     """
+    for key in ("spark.sql.leafNodeDefaultParallelism", "spark.default.parallelism"):
+        value = _conf(spark, key)
+        if value and value.isdigit():
+            return int(value)
+    local = re.fullmatch(r"local\[(\d+)(?:,\s*\d+)?\]", _conf(spark, "spark.master") or "")
+    if local:
+        return int(local.group(1))
+    row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
+    return int(row["n"])
+
+
+def _conf(spark: SparkSession, key: str) -> str | None:
+    """A setting's value, or None when it is unset or the server will not say."""
     try:
-        context = spark.sparkContext
-    except Exception:  # Spark Connect: sparkContext is not implemented
-        row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
-        return int(row["n"])
-    leaf = spark.conf.get("spark.sql.leafNodeDefaultParallelism", None)
-    return int(leaf) if leaf else int(context.defaultParallelism)
+        return spark.conf.get(key, None)
+    except Exception:  # Spark Connect may refuse to read some static settings
+        return None
