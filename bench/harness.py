@@ -63,6 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", default=None, help="scratch folder for the written tables (default: the system temp folder)")
     parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from the newest complete results in --out")
     parser.add_argument("--readme-path", default=str(REPO / "README.md"), help="the README whose bench block --readme rewrites")
+    parser.add_argument(
+        "--readme-results", default=None,
+        help="with --readme: comma-separated results files in --out to show, in order (default: the newest complete one)",
+    )
 
 
 def parse_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     """Entry point of `idgraph bench`: 0 when every cell finished, 1 when one failed."""
     out = Path(args.out)
     if args.readme:
-        return _regenerate_readme(out, Path(args.readme_path))
+        return _regenerate_readme(out, Path(args.readme_path), args.readme_results)
     settings = parse_settings(args)
     command = "idgraph bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] else None
     try:
@@ -270,14 +274,31 @@ class Progress:
         print(f"{prefix}[{time.perf_counter() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
 
 
-def _regenerate_readme(out: Path, readme: Path) -> int:
-    found = latest_results(out)
-    if found is None:
+def _regenerate_readme(out: Path, readme: Path, names: str | None = None) -> int:
+    runs = _named_results(out, names) if names else [latest_results(out)]
+    if runs == [None]:
         raise ConfigError("--out", str(out), "a folder holding a complete results file from `idgraph bench`")
-    path, results = found
-    changed = update_readme_block(readme, results, results_name=f"{out.name}/{path.name}" if out.name else path.name)
-    print(f"{readme}: performance block {'updated' if changed else 'already up to date'} from {path}")
+    labelled = [(results, f"{out.name}/{path.name}" if out.name else path.name) for path, results in runs]
+    changed = update_readme_block(readme, labelled[0][0], labelled[0][1], more=labelled[1:])
+    print(f"{readme}: performance block {'updated' if changed else 'already up to date'} from {', '.join(str(p) for p, _ in runs)}")
     return 0
+
+
+def _named_results(out: Path, names: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The complete results files `names` (comma-separated, in --out), in that order."""
+    runs = []
+    for name in [n.strip() for n in names.split(",") if n.strip()]:
+        path = out / name
+        try:
+            results = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError("--readme-results", name, f"a readable results file in {out} ({exc})") from None
+        if not results.get("complete"):
+            raise ConfigError("--readme-results", name, "a complete results file (this run did not finish)")
+        runs.append((path, results))
+    if not runs:
+        raise ConfigError("--readme-results", names, "one or more results file names")
+    return runs
 
 
 def _write(results: dict[str, Any], path: Path) -> None:

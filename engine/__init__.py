@@ -9,7 +9,7 @@ children derive parent keys arithmetically, so generation has no joins and no sh
     results = validate("out/graph")           # the SQL checks in sql/checks/
 """
 
-from .build import build, register_functions, row
+from .build import build, builders, register_functions, row
 from .config import ConfigError, CountDistribution, GraphConfig
 from .contenthash import content_hash, content_hashes
 from .expected import expected_rows
@@ -31,6 +31,7 @@ __all__ = [
     "OutputExistsError",
     "TABLES",
     "build",
+    "builders",
     "content_hash",
     "content_hashes",
     "expected_rows",

@@ -7,8 +7,9 @@ row alone by rendering the same SQL over the single root id its key derives from
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, Callable
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -36,12 +37,25 @@ def resolve_partitions(spark: SparkSession, config: GraphConfig) -> int:
 
 def build(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES) -> dict[str, DataFrame]:
     """The lazy DataFrames of `tables` (all eight by default), keyed by table name."""
+    return {table: make() for table, make in builders(spark, config, tables).items()}
+
+
+def builders(
+    spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES
+) -> dict[str, Callable[[], DataFrame]]:
+    """Per table, a function that returns its DataFrame: the shared functions are registered
+    now, each table's query is analysed only when its function is called (so a writer can
+    plan one table while Spark computes another)."""
     config.validate()
     _check_tables(tables)
     configure(spark)
     register_functions(spark, config)
     renderer = Renderer(config, partitions=resolve_partitions(spark, config))
-    return {table: spark.sql(renderer.table(table)) for table in tables}
+    return {table: functools.partial(_table_frame, spark, renderer, table) for table in tables}
+
+
+def _table_frame(spark: SparkSession, renderer: Renderer, table: str) -> DataFrame:
+    return spark.sql(renderer.table(table))
 
 
 def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[str, Any] | None:

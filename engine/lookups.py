@@ -58,10 +58,6 @@ def lookup_lists() -> dict[str, tuple[str, ...]]:
         "states": tuple(address["state"]["abbr"]),
         "words": words,
         "companies": tuple(finance["company"]["name"]),
-        # Two hex digits for each byte value: text ids are built a byte at a time (~4x faster
-        # than lower(hex()) with lpad).
-        "hex_bytes": tuple(f"{i:02x}" for i in range(256)),
-        "hex_bytes_upper": tuple(f"{i:02X}" for i in range(256)),
     }
 
 

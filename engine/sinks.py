@@ -159,8 +159,13 @@ _UNIQUE_TEXT_COLUMNS = ("identifier_value", "email")
 _SMALL_DOMAIN_IDS = ("campaign_id", "content_id")
 
 
+# Codec of local Parquet files: zstd stores the random identifier text ~40% smaller than
+# snappy for the same write time (measured on identity_mappings and content_engagement).
+PARQUET_CODEC = "zstd"
+
+
 def parquet_options(df: DataFrame) -> dict[str, str]:
-    """Parquet writer options for `df`: no dictionary on its all-distinct columns
+    """Parquet writer options for `df`: zstd, and no dictionary on its all-distinct columns
     (keys and parent keys, timestamps, identifier text)."""
     plain = [
         field.name
@@ -169,7 +174,7 @@ def parquet_options(df: DataFrame) -> dict[str, str]:
         or field.dataType.typeName() == "timestamp"
         or (field.dataType.typeName() == "long" and field.name.endswith("_id") and field.name not in _SMALL_DOMAIN_IDS)
     ]
-    return {f"parquet.enable.dictionary#{name}": "false" for name in plain}
+    return {"compression": PARQUET_CODEC, **{f"parquet.enable.dictionary#{name}": "false" for name in plain}}
 
 
 def parquet_stats(path: Path) -> dict[str, Any]:

@@ -129,3 +129,30 @@ def _raw_record_from(cell: dict) -> dict:
         "shapes": cell["shapes"],
         "memory": {**memory, "tables": {t: s["peak_memory"] for t, s in tables.items()}},
     }
+
+
+def test_readme_block_shows_named_results_files_in_order(tmp_path, tiny_run):
+    path, results = _only_results(tiny_run[1])
+    bigger = json.loads(json.dumps(results))
+    bigger["cells"][0]["households"] = 10 * _TINY
+    (tmp_path / "big.json").write_text(json.dumps(bigger))
+    (tmp_path / "small.json").write_text(json.dumps(results))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    args = _args(tmp_path, str(_TINY), readme=True, readme_path=str(readme), readme_results="small.json,big.json")
+    assert harness.run(args) == 0
+    text = readme.read_text()
+    assert text.index("small.json") < text.index("big.json")
+    assert f"| {_TINY:,} | 1 |" in text and f"| {10 * _TINY:,} | 1 |" in text
+
+
+def test_readme_refuses_an_incomplete_named_results_file(tmp_path, tiny_run):
+    from engine import ConfigError
+
+    _, results = _only_results(tiny_run[1])
+    (tmp_path / "partial.json").write_text(json.dumps({**results, "complete": False}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    with pytest.raises(ConfigError, match="--readme-results"):
+        harness.run(_args(tmp_path, str(_TINY), readme=True, readme_path=str(readme), readme_results="partial.json"))
+    assert readme.read_text() == f"{README_START}\n{README_END}\n"
