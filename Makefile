@@ -19,10 +19,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 setup: java $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[local]"
 
 setup-test: java $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[local,test]"
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 run: setup

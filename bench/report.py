@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from .targets import check_targets
+
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
@@ -162,6 +164,12 @@ def markdown_summary(results: dict[str, Any]) -> str:
                 f"| {row['households']:,} | {row['from_cores']} → {row['to_cores']} | {_num(row['generator_speedup'])} "
                 f"| {_num(row['limit_speedup'])} | {_num(row['speedup_vs_limit'])} |"
             )
+    checks = check_targets(results)
+    if checks:
+        lines += ["", "| target | bar | measured | met |", "|---|---:|---:|:---:|"]
+        for check in checks:
+            met = {True: "yes", False: "**no**", None: "n/a"}[check["met"]]
+            lines.append(f"| {check['target']} | {check['bar']} | {_num(check['measured'])} | {met} |")
     return "\n".join(lines) + "\n"
 
 

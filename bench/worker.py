@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import GraphConfig, build, generate
-from engine.generate import make_sink, write_tables
+from engine.generate import WRITE_ORDER, make_sink, write_tables
 
 from .limit import limit_frame, measure_shapes
 from .memory import PeakMemorySampler
@@ -100,7 +100,8 @@ def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str
     sink = make_sink(str(out), format, overwrite=True)
     sink.prepare()
     t0 = time.perf_counter()
-    frames = {table: limit_frame(spark, shapes[table], stats["rows"], stats["files"]) for table, stats in generated.items()}
+    # in the generator's write order, so the same tables overlap on both sides
+    frames = {t: limit_frame(spark, shapes[t], generated[t]["rows"], generated[t]["files"]) for t in sorted(generated, key=WRITE_ORDER.index)}
     tables = write_tables(frames, sink, report)
     wall = time.perf_counter() - t0
     sink.commit({"limit": True, "tables": tables})

@@ -141,7 +141,14 @@ def test_wheel_entry_point_is_the_job_main(pyproject):
     assert callable(job.main)
 
 
-def test_app_requirements_are_the_package_dependencies(pyproject):
+def test_app_requirements_are_the_package_dependencies_and_local_pyspark(pyproject):
     lines = (REPO / "requirements.txt").read_text().splitlines()
     requirements = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    assert requirements == pyproject["project"]["dependencies"]
+    project = pyproject["project"]
+    assert requirements == project["dependencies"] + project["optional-dependencies"]["local"]
+
+
+def test_the_wheel_leaves_pyspark_to_the_cluster(pyproject):
+    project = pyproject["project"]
+    assert not any(dep.startswith("pyspark") for dep in project["dependencies"])
+    assert project["optional-dependencies"]["local"] == ["pyspark==4.3.0"]

@@ -156,3 +156,45 @@ def test_readme_refuses_an_incomplete_named_results_file(tmp_path, tiny_run):
     with pytest.raises(ConfigError, match="--readme-results"):
         harness.run(_args(tmp_path, str(_TINY), readme=True, readme_path=str(readme), readme_results="partial.json"))
     assert readme.read_text() == f"{README_START}\n{README_END}\n"
+
+
+def _cell(households: int, cores: int, cold: float, graph_ratio: float, table_ratios: dict[str, float]) -> dict:
+    return {
+        "households": households,
+        "cores": cores,
+        "cold_wall_seconds": cold,
+        "graph": {"ratio": graph_ratio},
+        "tables": {t: {"ratio": r} for t, r in table_ratios.items()},
+    }
+
+
+def test_targets_are_checked_only_where_the_results_hold_their_cells():
+    from bench.targets import check_targets
+
+    results = {
+        "cells": [
+            _cell(100_000, 2, 20.0, 0.9, {"households": 0.9}),
+            _cell(1_000_000, 1, 90.0, 0.7, {"households": 0.8}),
+            _cell(1_000_000, 2, 44.0, 0.85, {"households": 0.9, "identity_mappings": 0.55}),
+        ],
+        "scaling": {
+            "linear": [{"cores": 2, "from_households": 100_000, "to_households": 1_000_000, "rows_per_second_ratio": 0.8, "driver_jvm_peak_ratio": 1.1}],
+            "cores": [{"households": 1_000_000, "from_cores": 1, "to_cores": 2, "speedup_vs_limit": 0.95}],
+        },
+    }
+    checks = {c["target"].split(",")[0]: c for c in check_targets(results)}
+    assert checks["1M households"]["met"] is True and checks["1M households"]["measured"] == 44.0
+    assert checks["whole-graph ratio to the raw limit"]["met"] is True
+    assert checks["lowest table ratio (identity_mappings)"]["met"] is False
+    assert checks["rows/s at 1M over 100K"]["met"] is False
+    assert checks["core scaling 1 → 2 at 1M"]["met"] is True
+    assert not any("10M" in target for target in checks)
+
+
+def test_targets_without_a_million_households_skip_the_cold_wall_bar():
+    from bench.targets import check_targets
+
+    results = {"cells": [_cell(10_000, 1, 12.0, 0.5, {"campaigns": 0.2})], "scaling": {"linear": [], "cores": []}}
+    targets = [c["target"] for c in check_targets(results)]
+    assert not any(t.startswith("1M households") for t in targets)
+    assert any(t.startswith("lowest table ratio (campaigns)") for t in targets)
