@@ -278,10 +278,18 @@ def _regenerate_readme(out: Path, readme: Path, names: str | None = None) -> int
     runs = _named_results(out, names) if names else [latest_results(out)]
     if runs == [None]:
         raise ConfigError("--out", str(out), "a folder holding a complete results file from `idgraph bench`")
-    labelled = [(results, f"{out.name}/{path.name}" if out.name else path.name) for path, results in runs]
+    labelled = [(results, _shown_path(path)) for path, results in runs]
     changed = update_readme_block(readme, labelled[0][0], labelled[0][1], more=labelled[1:])
     print(f"{readme}: performance block {'updated' if changed else 'already up to date'} from {', '.join(str(p) for p, _ in runs)}")
     return 0
+
+
+def _shown_path(path: Path) -> str:
+    """A results file as the README names it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return path.name
 
 
 def _named_results(out: Path, names: str) -> list[tuple[Path, dict[str, Any]]]:
