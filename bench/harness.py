@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds one cell may take before it counts as failed (default: no limit)")
     parser.add_argument("--work-dir", default=None, help="scratch folder for the written tables (default: the system temp folder)")
-    parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from the newest complete results in --out")
+    parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from results in --out (the newest complete one, or --readme-results)")
     parser.add_argument("--readme-path", default=str(REPO / "README.md"), help="the README whose bench block --readme rewrites")
     parser.add_argument(
         "--readme-results", default=None,
@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.readme:
         return _regenerate_readme(out, Path(args.readme_path), args.readme_results)
+    if args.readme_results:
+        raise ConfigError("--readme-results", args.readme_results, "used together with --readme")
     settings = parse_settings(args)
     command = "idgraph bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] else None
     try:

@@ -11,6 +11,7 @@ raw timings go to the --result file for the harness to summarise.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -101,7 +102,11 @@ def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str
     sink.prepare()
     t0 = time.perf_counter()
     # in the generator's write order, so the same tables overlap on both sides
-    frames = {t: limit_frame(spark, shapes[t], generated[t]["rows"], generated[t]["files"]) for t in sorted(generated, key=WRITE_ORDER.index)}
+    # (built lazily in the writer threads, as the generator's are)
+    frames = {
+        t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"])
+        for t in sorted(generated, key=WRITE_ORDER.index)
+    }
     tables = write_tables(frames, sink, report)
     wall = time.perf_counter() - t0
     sink.commit({"limit": True, "tables": tables})

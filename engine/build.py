@@ -41,16 +41,16 @@ def build(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | li
 
 
 def builders(
-    spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES
+    spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES, partitions: int | None = None
 ) -> dict[str, Callable[[], DataFrame]]:
     """Per table, a function that returns its DataFrame: the shared functions are registered
     now, each table's query is analysed only when its function is called (so a writer can
-    plan one table while Spark computes another)."""
+    plan one table while Spark computes another). `partitions`: resolve_partitions() if None."""
     config.validate()
     _check_tables(tables)
     configure(spark)
     register_functions(spark, config)
-    renderer = Renderer(config, partitions=resolve_partitions(spark, config))
+    renderer = Renderer(config, partitions=partitions or resolve_partitions(spark, config))
     return {table: functools.partial(_table_frame, spark, renderer, table) for table in tables}
 
 

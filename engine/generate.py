@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -88,9 +89,9 @@ def generate(
             from .session import local_session
 
             spark = local_session()
-        frames = builders(spark, config, tables)
         manifest["partitions"] = resolve_partitions(spark, config)
-        written = write_tables({t: frames[t] for t in sorted(frames, key=WRITE_ORDER.index)}, sink, report)
+        frames = builders(spark, config, tables, partitions=manifest["partitions"])
+        written = write_tables({t: frames[t] for t in sorted(frames, key=_write_rank)}, sink, report)
         manifest["tables"] = {t: written[t] for t in tables}
         manifest["finished_at"] = _now()
         manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
@@ -118,6 +119,12 @@ WRITE_ORDER = (
     "response_events",
 )
 
+
+def _write_rank(table: str) -> int:
+    """Position in WRITE_ORDER (a table missing from it goes last)."""
+    return WRITE_ORDER.index(table) if table in WRITE_ORDER else len(WRITE_ORDER)
+
+
 # Tables written at once. Each write has driver-side stretches during which the cores
 # idle — planning and code generation before its job, the last tasks of its stage, the
 # Delta log and file statistics after it; a second table in flight fills them.
@@ -143,12 +150,15 @@ def write_tables(
     report = on_progress or (lambda event: None)
     items = list(frames.items())
     spark: list[SparkSession] = []
+    failed = threading.Event()
 
     def write_one(index: int, table: str, frame: DataFrame | Callable[[], DataFrame]) -> dict[str, Any]:
         report({"event": "started", "table": table, "index": index, "total": len(items)})
         t0 = time.perf_counter()
         df = frame if isinstance(frame, DataFrame) else frame()
         spark.append(df.sparkSession)
+        if failed.is_set():  # another table failed while this one was being planned
+            raise CancelledError(f"{table}: not written, another table failed")
         stats = sink.write(table, df)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         if isinstance(sink, DirectorySink):
@@ -163,6 +173,7 @@ def write_tables(
         try:
             return {table: future.result() for table, future in futures.items()}
         except BaseException:
+            failed.set()
             for future in futures.values():
                 future.cancel()
             if spark:

@@ -82,16 +82,28 @@ class ProgressFile:
 
     def __init__(self, w: Any, path: str) -> None:
         self.w, self.path = w, path
-        self.state: dict[str, Any] = {"tables_done": 0, "tables_total": None, "current_table": None, "rows_written": 0}
+        # Tables are written two at a time and small ones first: progress names them.
+        self.state: dict[str, Any] = {
+            "tables_done": 0,
+            "tables_total": None,
+            "tables_finished": [],
+            "current_tables": [],
+            "current_table": None,
+            "rows_written": 0,
+        }
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
+        table = event.get("table")
         if kind == "started":
-            self.state.update(current_table=event.get("table"), tables_total=event.get("total"))
+            self.state["current_tables"].append(table)
+            self.state.update(current_table=table, tables_total=event.get("total"))
         elif kind == "finished":
-            self.state["tables_done"] = event.get("index", 0) + 1
+            self.state["tables_finished"].append(table)
+            self.state["tables_done"] = len(self.state["tables_finished"])
             self.state["rows_written"] += event.get("rows") or 0
-            self.state["current_table"] = None
+            running = [t for t in self.state["current_tables"] if t != table]
+            self.state.update(current_tables=running, current_table=running[-1] if running else None)
         elif kind == "failed":
             self.state["error"] = event.get("error")
         else:  # "done": the manifest says it all

@@ -103,17 +103,20 @@ def configure(spark: SparkSession) -> SparkSession:
 def default_parallelism(spark: SparkSession) -> int:
     """How many partitions Spark gives a plain range(): its default leaf parallelism.
 
-    Read from the settings when they say it (`local[N]`, or an explicit parallelism), since
-    the fallback query is a whole Spark job (~3 s of a cold start); measured otherwise
-    (`local[*]`, clusters, Spark Connect).
+    Read from the settings when they say it (`local`, `local[N]`, `local[*]`, or an explicit
+    parallelism), since the fallback query is a whole Spark job (~3 s of a cold start);
+    measured otherwise (clusters, Spark Connect).
     """
     for key in ("spark.sql.leafNodeDefaultParallelism", "spark.default.parallelism"):
         value = _conf(spark, key)
         if value and value.isdigit():
             return int(value)
-    local = re.fullmatch(r"local\[(\d+)(?:,\s*\d+)?\]", _conf(spark, "spark.master") or "")
+    master = _conf(spark, "spark.master") or ""
+    local = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\s*\d+)?\])?", master)
     if local:
-        return int(local.group(1))
+        # local[*] runs one thread per processor this machine's driver sees
+        threads = local.group(1) or "1"
+        return (os.cpu_count() or 1) if threads == "*" else int(threads)
     row = spark.sql("SELECT max(p) + 1 AS n FROM (SELECT spark_partition_id() AS p FROM range(0, 100000))").first()
     return int(row["n"])
 

@@ -34,6 +34,7 @@ from engine import databricks as dbx
 from engine import job as job_entry
 from engine.config import ConfigError, GraphConfig
 from engine.job_config import ZORDER_COLUMNS, JobConfig
+from engine.generate import WRITE_ORDER
 from engine.keys import TABLES
 from fake_workspace import SP_CLIENT_ID, SP_NAME, SP_SECRET, USER_NAME, FakeWorkspace
 
@@ -414,7 +415,7 @@ class RecordingGenerate:
         """Reports progress with the same events as engine.generate.generate."""
         self.calls.append((config, kwargs))
         report = kwargs.get("on_progress") or (lambda event: None)
-        for index, table in enumerate(TABLES):
+        for index, table in enumerate(WRITE_ORDER):
             report({"event": "started", "table": table, "index": index, "total": len(TABLES)})
             report({"event": "finished", "table": table, "index": index, "total": len(TABLES), "rows": 10, "seconds": 0.1})
         manifest = {"tables": {t: {"rows": 10} for t in TABLES}, "seed": config.seed}
@@ -452,10 +453,12 @@ def test_job_reads_volume_config_rechecks_and_generates_named_tagged_tables(fake
     progress_puts = [r for r in fake.requests_to("/api/2.0/fs/files/", "PUT") if r.path.endswith("/progress.json")]
     assert len(progress_puts) == 2 * len(TABLES)
     assert json.loads(progress_puts[0].body) | {"updated_at": None} == {
-        "tables_done": 0, "tables_total": len(TABLES), "current_table": "households", "rows_written": 0, "updated_at": None,
+        "tables_done": 0, "tables_total": len(TABLES), "tables_finished": [], "current_tables": [WRITE_ORDER[0]],
+        "current_table": WRITE_ORDER[0], "rows_written": 0, "updated_at": None,
     }
     state = dbx.poll_run(sp, run["run_id"], progress_path=run["progress_path"])
     assert state.progress["tables_done"] == len(TABLES) and state.progress["rows_written"] == 10 * len(TABLES)
+    assert state.progress["tables_finished"] == list(WRITE_ORDER)
 
 
 def test_job_progress_that_cannot_be_written_does_not_fail_the_run(fake, sp, capsys):

@@ -86,3 +86,9 @@ def test_bad_destination_is_refused_before_spark_work(tmp_path, kwargs, field):
         generate(GraphConfig(households=10), spark=None, **args)
     assert err.value.field == field
     assert not (tmp_path / "x").exists()
+
+
+def test_write_order_covers_every_table_once():
+    from engine.generate import WRITE_ORDER
+
+    assert sorted(WRITE_ORDER) == sorted(TABLES)

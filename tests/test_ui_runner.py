@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import TABLES
 from ui.runner import Runner, apply_event, clean_partial_output, staging_folders
 from ui.state import LocalStore
 
@@ -167,3 +168,13 @@ def test_progress_events_fold_into_the_record():
     apply_event(record, {"event": "failed", "error": "later"})
     assert record["tables"]["households"]["rows"] == 5
     assert record["error"] == "boom"
+
+
+def test_job_progress_names_the_tables_that_finished_out_of_key_order():
+    from ui.jobs import progress_events
+
+    events = progress_events({"tables_finished": ["content_catalog", "campaigns"], "current_tables": ["households", "individuals"]}, now=5.0)
+    finished = [e["table"] for e in events if e["event"] == "finished"]
+    started = [e["table"] for e in events if e["event"] == "started"]
+    assert finished == ["content_catalog", "campaigns"] and started == ["households", "individuals"]
+    assert [e["index"] for e in events if e["event"] == "finished"] == [TABLES.index("content_catalog"), TABLES.index("campaigns")]

@@ -74,11 +74,15 @@ def progress_events(progress: dict[str, Any] | None, now: float) -> list[dict[st
     """The job's progress.json as the same started/finished events a local worker sends."""
     if not progress:
         return []
-    done = int(progress.get("tables_done") or 0)
-    events: list[dict[str, Any]] = [{"event": "finished", "table": t, "index": i, "total": len(TABLES), "time": now} for i, t in enumerate(TABLES[:done])]
-    current = progress.get("current_table")
-    if current in TABLES:
-        events.append({"event": "started", "table": current, "index": TABLES.index(current), "total": len(TABLES), "time": now})
+    # by name (tables finish out of key order); a count alone from an older job
+    finished = progress.get("tables_finished") or list(TABLES[: int(progress.get("tables_done") or 0)])
+    running = progress.get("current_tables") or [progress.get("current_table")]
+    events: list[dict[str, Any]] = [
+        {"event": "finished", "table": t, "index": TABLES.index(t), "total": len(TABLES), "time": now} for t in finished if t in TABLES
+    ]
+    for table in running:
+        if table in TABLES and table not in finished:
+            events.append({"event": "started", "table": table, "index": TABLES.index(table), "total": len(TABLES), "time": now})
     return events
 
 
