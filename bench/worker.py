@@ -107,7 +107,7 @@ def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str
         t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"])
         for t in sorted(generated, key=WRITE_ORDER.index)
     }
-    tables = write_tables(frames, sink, report)
+    tables = write_tables(frames, sink, report, spark=spark)
     wall = time.perf_counter() - t0
     sink.commit({"limit": True, "tables": tables})
     return {"wall_seconds": round(wall, 3), "tables": _strip(tables)}

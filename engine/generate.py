@@ -91,7 +91,7 @@ def generate(
             spark = local_session()
         manifest["partitions"] = resolve_partitions(spark, config)
         frames = builders(spark, config, tables, partitions=manifest["partitions"])
-        written = write_tables({t: frames[t] for t in sorted(frames, key=_write_rank)}, sink, report)
+        written = write_tables({t: frames[t] for t in sorted(frames, key=_write_rank)}, sink, report, spark=spark)
         manifest["tables"] = {t: written[t] for t in tables}
         manifest["finished_at"] = _now()
         manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
@@ -136,6 +136,7 @@ def write_tables(
     sink: Sink,
     on_progress: ProgressCallback | None = None,
     concurrency: int = CONCURRENT_TABLES,
+    spark: SparkSession | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Write each DataFrame through `sink`, `concurrency` at a time (in order of `frames`);
     per-table rows, bytes, files and seconds, in the order of `frames`.
@@ -144,21 +145,21 @@ def write_tables(
     one table's query is analysed while another is computed. The one write path of a run:
     `generate()` uses it for the generators, and the benchmark for its raw-limit tables, so
     both pay exactly the same sink costs. A table's seconds run from its start to its end,
-    so with concurrency they overlap. The first failure cancels the other tables' Spark
-    jobs and is raised.
+    so with concurrency they overlap. The first failure (or an interrupt) cancels the other
+    tables' Spark jobs on `spark` (or the first built frame's session) and is raised.
     """
     report = on_progress or (lambda event: None)
     items = list(frames.items())
-    spark: list[SparkSession] = []
+    sessions: list[SparkSession] = [spark] if spark is not None else []
     failed = threading.Event()
 
     def write_one(index: int, table: str, frame: DataFrame | Callable[[], DataFrame]) -> dict[str, Any]:
-        report({"event": "started", "table": table, "index": index, "total": len(items)})
         t0 = time.perf_counter()
         df = frame if isinstance(frame, DataFrame) else frame()
-        spark.append(df.sparkSession)
+        sessions.append(df.sparkSession)
         if failed.is_set():  # another table failed while this one was being planned
             raise CancelledError(f"{table}: not written, another table failed")
+        report({"event": "started", "table": table, "index": index, "total": len(items)})
         stats = sink.write(table, df)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         if isinstance(sink, DirectorySink):
@@ -176,8 +177,8 @@ def write_tables(
             failed.set()
             for future in futures.values():
                 future.cancel()
-            if spark:
-                _cancel_spark_jobs(spark[0])
+            if sessions:
+                _cancel_spark_jobs(sessions[0])
             raise
 
 

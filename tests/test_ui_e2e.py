@@ -195,7 +195,8 @@ def test_sigterm_during_a_run_exits_within_15s_and_leaves_nothing_half_written(a
     (ARTIFACTS / "sigterm.json").write_text(json.dumps({"exit_seconds": round(exit_seconds, 2), "phase_at_sigterm": run.get("phase")}, indent=2))
     assert exit_seconds <= 15, exit_seconds
     assert code == 0, app.log.read_text()
-    assert not group_alive(run["worker_pid"]), "the worker (and Spark's JVM) must be gone"
+    left = subprocess.run(["ps", "-o", "pid,ppid,stat,etimes,args", "-g", str(run["worker_pid"])], capture_output=True, text=True).stdout
+    assert not group_alive(run["worker_pid"]), f"the worker (and Spark's JVM) must be gone:\n{left}"
     assert not out.exists()
     assert list(out.parent.iterdir()) == []
     (after,) = app.runs()

@@ -111,7 +111,26 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         emit({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
         return 1
+    finally:
+        _stop_jvm()
     return 0
+
+
+def _stop_jvm(timeout: float = 3.0) -> None:
+    """Let Spark's JVM exit (it does when its stdin closes) and reap it, so the worker
+    leaves no process behind, not even an exited one waiting for its parent."""
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    process = getattr(getattr(context, "_gateway", None), "proc", None)
+    if process is None:
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second stop request must not cut this short
+    try:
+        process.stdin.close()
+        process.wait(timeout)
+    except Exception:  # the runner's SIGKILL of the group is the fallback
+        pass
 
 
 if __name__ == "__main__":
