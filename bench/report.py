@@ -149,28 +149,35 @@ def markdown_summary(results: dict[str, Any]) -> str:
                 f"| {table} | {stats['rows']:,} | {_mib(stats['bytes'])} | {_timing(stats['generator'])} | {_rate(stats['generator'])} "
                 f"| {_timing(stats['limit'])} | {_rate(stats['limit'])} | {_num(stats['ratio'])} |"
             )
-    linear, cores = results["scaling"]["linear"], results["scaling"]["cores"]
-    if linear:
-        lines += ["", "| cores | scale | rows/s ratio (generator) | rows/s ratio (limit) | driver JVM peak ratio |", "|---:|---|---:|---:|---:|"]
-        for row in linear:
-            lines.append(
-                f"| {row['cores']} | {row['from_households']:,} → {row['to_households']:,} | {_num(row['rows_per_second_ratio'])} "
-                f"| {_num(row['limit_rows_per_second_ratio'])} | {_num(row['driver_jvm_peak_ratio'])} |"
-            )
-    if cores:
-        lines += ["", "| households | cores | generator speed-up | limit speed-up | generator / limit speed-up |", "|---:|---|---:|---:|---:|"]
-        for row in cores:
-            lines.append(
-                f"| {row['households']:,} | {row['from_cores']} → {row['to_cores']} | {_num(row['generator_speedup'])} "
-                f"| {_num(row['limit_speedup'])} | {_num(row['speedup_vs_limit'])} |"
-            )
-    checks = check_targets(results)
-    if checks:
-        lines += ["", "| target | bar | measured | met |", "|---|---:|---:|:---:|"]
-        for check in checks:
-            met = {True: "yes", False: "**no**", None: "n/a"}[check["met"]]
-            lines.append(f"| {check['target']} | {check['bar']} | {_num(check['measured'])} | {met} |")
+    lines += _table(
+        ["cores", "scale", "rows/s ratio (generator)", "rows/s ratio (limit)", "driver JVM peak ratio"], "r l r r r",
+        [[row["cores"], f"{row['from_households']:,} → {row['to_households']:,}", _num(row["rows_per_second_ratio"]),
+          _num(row["limit_rows_per_second_ratio"]), _num(row["driver_jvm_peak_ratio"])] for row in results["scaling"]["linear"]],
+    )
+    lines += _table(
+        ["households", "cores", "generator speed-up", "limit speed-up", "generator / limit speed-up"], "r l r r r",
+        [[f"{row['households']:,}", f"{row['from_cores']} → {row['to_cores']}", _num(row["generator_speedup"]),
+          _num(row["limit_speedup"]), _num(row["speedup_vs_limit"])] for row in results["scaling"]["cores"]],
+    )
+    met = {True: "yes", False: "**no**", None: "n/a"}
+    lines += _table(
+        ["target", "bar", "measured", "met"], "l r r c",
+        [[c["target"], c["bar"], _num(c["measured"]), met[c["met"]]] for c in check_targets(results)],
+    )
     return "\n".join(lines) + "\n"
+
+
+def _table(header: list[str], align: str, rows: list[list[Any]]) -> list[str]:
+    """A Markdown table after a blank line (no lines at all when there are no rows);
+    `align` holds one of l, r, c per column."""
+    if not rows:
+        return []
+    rule = {"l": "---", "r": "---:", "c": ":---:"}
+    return ["", _row(header), "|" + "|".join(rule[a] for a in align.split()) + "|", *(_row(r) for r in rows)]
+
+
+def _row(cells: Any) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
 def plot_results(results: dict[str, Any], path: Path) -> Path:

@@ -74,9 +74,9 @@ def progress_events(progress: dict[str, Any] | None, now: float) -> list[dict[st
     """The job's progress.json as the same started/finished events a local worker sends."""
     if not progress:
         return []
-    # by name (tables finish out of key order); a count alone from an older job
-    finished = progress.get("tables_finished") or list(TABLES[: int(progress.get("tables_done") or 0)])
-    running = progress.get("current_tables") or [progress.get("current_table")]
+    # by name: tables finish out of key order
+    finished = progress.get("tables_finished") or []
+    running = progress.get("current_tables") or []
     events: list[dict[str, Any]] = [
         {"event": "finished", "table": t, "index": TABLES.index(t), "total": len(TABLES), "time": now} for t in finished if t in TABLES
     ]
