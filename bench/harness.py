@@ -155,24 +155,40 @@ def run_ladder(
     return results, path
 
 
-def worker_command(households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path) -> list[str]:
-    """The command line of one cell's worker process."""
+def worker_command(households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path, limit_cold: Path | None = None) -> list[str]:
+    """The command line of one cell's worker process (with `limit_cold`: its cold-limit process)."""
     return [
         sys.executable, "-m", "bench.worker",
         "--households", str(households), "--cores", str(cores), "--repeat", str(settings["repeat"]),
         "--format", settings["format"], "--seed", str(settings["seed"]),
         "--work-dir", str(work_dir), "--result", str(result), "--launched-at", repr(time.time()),
+        *(["--limit-cold", str(limit_cold)] if limit_cold is not None else []),
     ]
 
 
 def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Run one cell's worker process to the end; its raw record, or CellFailed."""
+    """Run one cell's worker process to the end, then the raw limit cold in a second fresh
+    process (same rows, files and column shapes); the raw record, or CellFailed."""
+    raw = _run_worker(households, cores, settings, work_dir, on_event)
+    spec = {"shapes": raw["shapes"], "tables": {t: {k: s[k] for k in ("rows", "files")} for t, s in raw["cold"].items()}}
+    raw["limit_cold"] = _run_worker(households, cores, settings, work_dir, on_event, limit_cold=spec)
+    return raw
+
+
+def _run_worker(
+    households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None],
+    limit_cold: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="idgraph-bench-", dir=work_dir) as scratch:
         scratch_path = Path(scratch)
         result = scratch_path / "result.json"
         log_path = scratch_path / "worker.log"
+        spec_path = None
+        if limit_cold is not None:
+            spec_path = scratch_path / "limit-spec.json"
+            spec_path.write_text(json.dumps(limit_cold))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        cmd = worker_command(households, cores, settings, scratch_path / "tables", result)
+        cmd = worker_command(households, cores, settings, scratch_path / "tables", result, spec_path)
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=REPO, start_new_session=True)
@@ -185,7 +201,7 @@ def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: st
         if error is None and not result.exists():
             error = "worker finished without writing its result"
         if error is not None:
-            raise CellFailed(households, cores, error, tail)
+            raise CellFailed(households, cores, f"raw limit cold run: {error}" if limit_cold is not None else error, tail)
         return json.loads(result.read_text())
 
 
@@ -239,6 +255,10 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
+# Worker phases the status line names.
+_PHASES = {"session": "starting Spark", "shapes": "measuring column shapes", "limit-cold": "raw limit, cold"}
+
+
 class Progress:
     """Live progress on a stream: one line per pass, a rewritten status line on a terminal."""
 
@@ -254,13 +274,13 @@ class Progress:
 
     def event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "phase" and event["phase"] in ("session", "shapes"):
-            self._status(f"{self.label}: {'starting Spark' if event['phase'] == 'session' else 'measuring column shapes'}")
+        if kind == "phase" and event["phase"] in _PHASES:
+            self._status(f"{self.label}: {_PHASES[event['phase']]}")
         elif kind == "started":
             self._status(f"{self.label}: {event['kind']} pass {event['pass']}: {event['table']} ({event['index'] + 1}/{event['total']})")
         elif kind == "pass":
             rate = event["rows"] / event["wall_seconds"] if event["wall_seconds"] else 0.0
-            what = "cold generate" if event["kind"] == "cold" else f"{event['kind']} pass {event['pass']}/{event['of']}"
+            what = {"cold": "cold generate", "limit-cold": "raw limit cold, fresh process"}.get(event["kind"], f"{event['kind']} pass {event['pass']}/{event['of']}")
             extra = f", {event['cold_wall_seconds']:.1f}s since launch" if "cold_wall_seconds" in event else ""
             self._line(f"  {what}: {event['rows']:,} rows in {event['wall_seconds']:.1f}s ({rate:,.0f} rows/s{extra})")
         elif kind == "error":

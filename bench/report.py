@@ -53,6 +53,7 @@ SCHEMA: dict[str, Any] = {
             "session_start_seconds": _NUMBER,
             "cold_wall_seconds": _NUMBER,
             "cold_generate_seconds": _NUMBER,
+            "limit_cold_wall_seconds?": _OPTIONAL_NUMBER,
             "tables": {
                 "{}": {
                     "rows": int,
@@ -96,7 +97,11 @@ def validate_results(results: Any, schema: Any = SCHEMA, path: str = "results") 
                 validate_results(item, schema["{}"], f"{path}.{key}")
             return
         for key, expected in schema.items():
+            # "name?": a field newer files have and older ones may lack
+            optional, key = key.endswith("?"), key.rstrip("?")
             if key not in results:
+                if optional:
+                    continue
                 raise ResultsSchemaError(f"{path}.{key}", None, "a value (the field is missing)")
             validate_results(results[key], expected, f"{path}.{key}")
         return
@@ -125,13 +130,13 @@ def markdown_summary(results: dict[str, Any]) -> str:
         f"commit {str(git.get('commit') or '?')[:10]}{' (dirty)' if git.get('dirty') else ''}. "
         f"Format {settings['format']}; times are the median of {settings['repeat']} alternating passes per cell, with the spread (max - min) / median in parentheses.",
         "",
-        "| households | cores | rows | cold wall, Spark start-up included | generator | rows/s | limit | ratio (limit / generator) | driver JVM peak |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| households | cores | rows | cold wall, Spark start-up included | raw limit cold wall | generator | rows/s | limit | ratio (limit / generator) | driver JVM peak |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for cell in results["cells"]:
         graph = cell["graph"]
         lines.append(
-            f"| {cell['households']:,} | {cell['cores']} | {graph['rows']:,} | {cell['cold_wall_seconds']:.1f} s "
+            f"| {cell['households']:,} | {cell['cores']} | {graph['rows']:,} | {cell['cold_wall_seconds']:.1f} s | {_seconds(cell.get('limit_cold_wall_seconds'))} "
             f"| {_timing(graph['generator'])} | {_rate(graph['generator'])} | {_timing(graph['limit'])} "
             f"| {_num(graph['ratio'])} | {_gib(graph['peak_memory']['generator'].get('driver_jvm_bytes'))} |"
         )
@@ -264,6 +269,10 @@ def _timing(stats: dict[str, Any]) -> str:
 def _rate(stats: dict[str, Any]) -> str:
     rate = stats.get("rows_per_second")
     return f"{rate:,.0f}" if rate else "–"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
 
 
 def _num(value: float | None) -> str:

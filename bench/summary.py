@@ -60,6 +60,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         "session_start_seconds": raw["session_start_seconds"],
         "cold_wall_seconds": raw["cold_wall_seconds"],
         "cold_generate_seconds": raw["cold_generate_seconds"],
+        "limit_cold_wall_seconds": (raw.get("limit_cold") or {}).get("cold_wall_seconds"),
         "tables": tables,
         "graph": graph,
         "shapes": raw["shapes"],

@@ -34,6 +34,11 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if cell["households"] == ONE_MILLION and cell["cores"] == most_cores:
             cold = cell["cold_wall_seconds"]
             add(f"1M households, cold wall on {most_cores} core(s)", f"≤ {COLD_WALL_SECONDS:.0f} s", cold, cold <= COLD_WALL_SECONDS)
+            # the same bar for Spark alone writing data of the graph's shape, for scale:
+            # where the raw limit misses it, no generator on this machine can meet it
+            limit_cold = cell.get("limit_cold_wall_seconds")
+            if limit_cold is not None:
+                add(f"(for scale) raw limit alone, 1M households, cold wall on {most_cores} core(s)", f"≤ {COLD_WALL_SECONDS:.0f} s", limit_cold, limit_cold <= COLD_WALL_SECONDS)
     largest = max((c for c in cells if c["cores"] == most_cores), key=lambda c: c["households"], default=None)
     if largest is not None:
         where = f"{largest['households']:,} households, {most_cores} core(s)"

@@ -3,9 +3,12 @@
 Run by the harness as `python -m bench.worker ...` so that `local[N]` takes effect and the
 memory of one cell is never mixed with another's. It generates the graph once cold (the
 wall time a user sees, Spark start-up included), measures the generator's column shapes,
-then alternates limit and generator passes (limit first on even repeats, generator first
-on odd ones) so machine noise hits both alike. Progress goes to stdout as JSON lines; the
+then alternates limit and generator passes (limit first on odd passes, generator first
+on even ones) so machine noise hits both alike. Progress goes to stdout as JSON lines; the
 raw timings go to the --result file for the harness to summarise.
+
+With `--limit-cold SPEC` it instead writes only the limit tables, once, in a fresh process
+and session: the raw limit's own cold wall time, what the generator's cold wall is up against.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from engine import GraphConfig, build, generate
 from engine.generate import WRITE_ORDER, make_sink, write_tables
 
-from .limit import limit_frame, measure_shapes
+from .limit import ColumnShape, limit_frame, measure_shapes
 from .memory import PeakMemorySampler
 
 
@@ -96,6 +99,27 @@ def run_cell(households: int, cores: int, repeat: int, format: str, seed: int, w
     }
 
 
+def run_limit_cold(cores: int, spec: dict[str, Any], format: str, work_dir: Path, launched_at: float) -> dict[str, Any]:
+    """Write the limit tables once in a fresh session: the raw limit's cold wall time.
+
+    `spec` is {"shapes": {table: [shape]}, "tables": {table: {"rows", "files"}}}, from the
+    generator cell of the same scale and cores.
+    """
+    from engine import local_session
+
+    emit({"event": "phase", "phase": "session"})
+    t0 = time.perf_counter()
+    spark = local_session(cores=cores, app_name=f"idgraph-bench-limit-cold-x{cores}")
+    session_seconds = time.perf_counter() - t0
+    emit({"event": "phase", "phase": "limit-cold"})
+    shapes = {table: [ColumnShape(**shape) for shape in columns] for table, columns in spec["shapes"].items()}
+    done = _limit_pass(spark, shapes, spec["tables"], format, work_dir / "limit", lambda event: None)
+    cold_wall = time.time() - launched_at
+    emit({"event": "pass", "kind": "limit-cold", "pass": 0, "of": 1, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"], "cold_wall_seconds": round(cold_wall, 3)})
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return {"session_start_seconds": round(session_seconds, 3), "cold_wall_seconds": round(cold_wall, 3), "write_seconds": done["wall_seconds"]}
+
+
 def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str, out: Path, report) -> dict[str, Any]:
     """Write the limit tables (same rows and file counts as the generator's) through the same sink."""
     sink = make_sink(str(out), format, overwrite=True)
@@ -131,10 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True, help="where to write the cell's raw record (JSON)")
     parser.add_argument("--launched-at", type=float, default=None, help="time.time() when the harness started this process")
+    parser.add_argument("--limit-cold", type=Path, default=None, help="only write the limit tables of this spec (JSON) once, cold")
     args = parser.parse_args(argv)
     launched_at = args.launched_at or time.time()
     try:
-        record = run_cell(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at)
+        if args.limit_cold is not None:
+            record = run_limit_cold(args.cores, json.loads(args.limit_cold.read_text()), args.format, args.work_dir, launched_at)
+        else:
+            record = run_cell(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at)
     except BaseException as exc:  # report anything, even an interrupt, before dying
         emit({"event": "error", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
         shutil.rmtree(args.work_dir, ignore_errors=True)

@@ -10,7 +10,7 @@ SELECT
   event_id,
   individual_id,
   identifier_type,
-  {{ identifier_value(mapping_id, identifier_type, email) }} AS identifier_value,
+  {{ identifier_value(mapping_id, identifier_type, email_hash) }} AS identifier_value,
   content_id,
   timestamp_seconds(event_s) AS timestamp,
   -- watched share of the item's length, uniform
@@ -21,7 +21,7 @@ FROM (
     event_id,
     individual_id,
     identifier_type,
-    email,
+    email_hash,
     content_id,
     event_s,
     u_watched,
@@ -34,7 +34,7 @@ FROM (
       event_id,
       individual_id,
       slot_id,
-      email,
+      email_hash,
       {{ identifier_type(slot_id, identifier_count, u_ctv, personal_type) }} AS identifier_type,
       first_seen_s,
       -- after the identifier was first seen, up to the end of the window
@@ -47,7 +47,7 @@ FROM (
         event_id,
         individual_id,
         slot_id,
-        email,
+        email_hash,
         identifier_count,
         first_seen_s,
         u_ctv,
@@ -62,7 +62,7 @@ FROM (
           event_id,
           individual_id,
           slot_id,
-          email,
+          email_hash,
           identifier_count,
           unix_seconds({{ observed_at(slot_id, individual_created_at) }}) AS first_seen_s,
           {{ identifier_type_uniform(slot_id) }} AS u_ctv,
@@ -74,17 +74,27 @@ FROM (
             i.individual_id,
             -- which of the person's identifiers saw it: k uniform in [0, identifier_count)
             i.individual_id * 16 + pmod(idgraph_hash({{ seed }}, 402, i.individual_id * 256 + e.j), i.identifier_count) AS slot_id,
-            i.email,
+            i.email_hash,
             i.identifier_count,
             i.created_at AS individual_created_at
           FROM (
             SELECT
               individual_id,
-              email,
               created_at,
-              {{ identifier_count(individual_id) }} AS identifier_count,
-              {{ event_count(individual_id) }} AS event_count
-            FROM ({{ table(individuals) }})
+              identifier_count,
+              event_count,
+              -- the person's hashed email (the email_hash identifier's value), computed once per
+              -- person rather than once per event, and only for people with events
+              IF(event_count > 0, sha2(email, 256), NULL) AS email_hash
+            FROM (
+              SELECT
+                individual_id,
+                email,
+                created_at,
+                {{ identifier_count(individual_id) }} AS identifier_count,
+                {{ event_count(individual_id) }} AS event_count
+              FROM ({{ table(individuals) }})
+            )
           ) i
           -- heavy-tailed events per person; sequence(0, -1) is [0, -1], so also keep j < count
           LATERAL VIEW explode(sequence(0, greatest(i.event_count - 1, 0))) e AS j

@@ -16,7 +16,7 @@ SELECT
     ELSE target_household * 8 + pmod(idgraph_hash({{ seed }}, 314, true_mapping_id), {{ choice(household_size_weights, u_target_size) }})
   END AS individual_id,
   identifier_type,
-  {{ identifier_value(true_mapping_id, identifier_type, email) }} AS identifier_value,
+  {{ identifier_value(true_mapping_id, identifier_type, sha2(email, 256)) }} AS identifier_value,
   -- email_hash is certain; correct probabilistic links uniform in [confidence_min,
   -- confidence_max], wrong links in [noise_confidence_min, noise_confidence_max]; 3 decimals
   CASE

@@ -50,12 +50,13 @@ CASE
   ELSE {personal_type}
 END
 
--- @macro identifier_value(mapping_id, identifier_type, email)
--- The identifier's text: SHA-256 of the email for email_hash; the household's one CTV id for
--- ctv_id (household_id = mapping_id div 2048); otherwise built on idgraph_permute64(mapping_id),
--- a bijection, so values are unique by construction (each cookie generation has its own).
+-- @macro identifier_value(mapping_id, identifier_type, email_hash)
+-- The identifier's text: for email_hash, the SHA-256 hex of the person's email (passed in, so
+-- a table can compute it once per person); the household's one CTV id for ctv_id
+-- (household_id = mapping_id div 2048); otherwise built on idgraph_permute64(mapping_id), a
+-- bijection, so values are unique by construction (each cookie generation has its own).
 CASE {identifier_type}
-  WHEN 'email_hash' THEN sha2({email}, 256)
+  WHEN 'email_hash' THEN {email_hash}
   WHEN 'cookie_id' THEN idgraph_uuid(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
   WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
   WHEN 'device_id' THEN idgraph_hex64(idgraph_permute64({{ seed }}, 303, {mapping_id}))

@@ -58,6 +58,39 @@ def test_tiny_run_writes_schema_valid_results_with_ratios_plot_and_markdown(tiny
     assert path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = path.with_suffix(".md").read_text()
     assert "| households | cores |" in markdown and f"| {_TINY:,} | 1 |" in markdown
+    # the raw limit, cold in its own fresh process: Spark start-up and a first write at least
+    assert cell["session_start_seconds"] < cell["limit_cold_wall_seconds"]
+    assert f"| {cell['limit_cold_wall_seconds']:.1f} s |" in markdown
+
+
+def test_a_failing_cold_limit_run_fails_its_cell_by_name(tmp_path, tiny_run, monkeypatch):
+    _, results = _only_results(tiny_run[1])
+    raw = _raw_record_from(results["cells"][0])
+
+    def command(households, cores, settings, work_dir, result, limit_cold=None):
+        if limit_cold:
+            return _fake_worker("import sys; sys.exit(3)")
+        return _fake_worker(f"import pathlib; pathlib.Path({str(result)!r}).write_text({json.dumps(raw)!r})")
+
+    monkeypatch.setattr(harness, "worker_command", command)
+    assert harness.run(_args(tmp_path, str(_TINY))) == 1
+    _, partial = _only_results(tmp_path)
+    validate_results(partial)
+    assert partial["complete"] is False and partial["cells"] == []
+    assert partial["error"]["message"] == "raw limit cold run: worker exited with status 3"
+
+
+def test_results_files_from_before_the_cold_limit_still_validate():
+    from pathlib import Path
+
+    committed = sorted((Path(__file__).parent.parent / "bench" / "results").glob("*.json"))
+    assert committed
+    for path in committed:
+        results = json.loads(path.read_text())
+        validate_results(results)
+    older = json.loads(committed[0].read_text())
+    older["cells"][0].pop("limit_cold_wall_seconds", None)
+    validate_results(older)
 
 
 def _fake_worker(script: str) -> list[str]:
@@ -69,9 +102,10 @@ def test_failing_cell_leaves_partial_results_marked_incomplete_and_exits_nonzero
     _, results = _only_results(tiny_run[1])
     raw = _raw_record_from(results["cells"][0])
 
-    def command(households, cores, settings, work_dir, result):
+    def command(households, cores, settings, work_dir, result, limit_cold=None):
+        record = {"session_start_seconds": 1.0, "cold_wall_seconds": 9.5, "write_seconds": 2.0} if limit_cold else raw
         if households == _TINY:
-            return _fake_worker(f"import pathlib; pathlib.Path({str(result)!r}).write_text({json.dumps(raw)!r})")
+            return _fake_worker(f"import pathlib; pathlib.Path({str(result)!r}).write_text({json.dumps(record)!r})")
         return _fake_worker('import sys; print(\'{"event": "error", "error": "OutOfMemoryError: Java heap space"}\'); sys.exit(1)')
 
     monkeypatch.setattr(harness, "worker_command", command)
@@ -158,11 +192,12 @@ def test_readme_refuses_an_incomplete_named_results_file(tmp_path, tiny_run):
     assert readme.read_text() == f"{README_START}\n{README_END}\n"
 
 
-def _cell(households: int, cores: int, cold: float, graph_ratio: float, table_ratios: dict[str, float]) -> dict:
+def _cell(households: int, cores: int, cold: float, graph_ratio: float, table_ratios: dict[str, float], limit_cold: float | None = None) -> dict:
     return {
         "households": households,
         "cores": cores,
         "cold_wall_seconds": cold,
+        "limit_cold_wall_seconds": limit_cold,
         "graph": {"ratio": graph_ratio},
         "tables": {t: {"ratio": r} for t, r in table_ratios.items()},
     }
@@ -175,7 +210,7 @@ def test_targets_are_checked_only_where_the_results_hold_their_cells():
         "cells": [
             _cell(100_000, 2, 20.0, 0.9, {"households": 0.9}),
             _cell(1_000_000, 1, 90.0, 0.7, {"households": 0.8}),
-            _cell(1_000_000, 2, 44.0, 0.85, {"households": 0.9, "identity_mappings": 0.55}),
+            _cell(1_000_000, 2, 44.0, 0.85, {"households": 0.9, "identity_mappings": 0.55}, limit_cold=46.0),
         ],
         "scaling": {
             "linear": [{"cores": 2, "from_households": 100_000, "to_households": 1_000_000, "rows_per_second_ratio": 0.8, "driver_jvm_peak_ratio": 1.1}],
@@ -184,6 +219,7 @@ def test_targets_are_checked_only_where_the_results_hold_their_cells():
     }
     checks = {c["target"].split(",")[0]: c for c in check_targets(results)}
     assert checks["1M households"]["met"] is True and checks["1M households"]["measured"] == 44.0
+    assert checks["(for scale) raw limit alone"]["measured"] == 46.0 and checks["(for scale) raw limit alone"]["met"] is False
     assert checks["whole-graph ratio to the raw limit"]["met"] is True
     assert checks["lowest table ratio (identity_mappings)"]["met"] is False
     assert checks["rows/s at 1M over 100K"]["met"] is False
