@@ -272,7 +272,7 @@ def _rate(stats: dict[str, Any]) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} s"
+    return "–" if value is None else f"{value:.1f} s"
 
 
 def _num(value: float | None) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import GraphConfig, build, generate
-from engine.generate import WRITE_ORDER, make_sink, write_tables
+from engine.generate import make_sink, write_rank, write_tables
 
 from .limit import ColumnShape, limit_frame, measure_shapes
 from .memory import PeakMemorySampler
@@ -37,15 +37,10 @@ def emit(event: dict[str, Any]) -> None:
 
 def run_cell(households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float) -> dict[str, Any]:
     """Measure one cell; returns its raw record (every pass's seconds, rows, bytes, peaks)."""
-    from engine import local_session
-
     config = GraphConfig(households=households, seed=seed)
     config.validate()
     with PeakMemorySampler() as memory:
-        emit({"event": "phase", "phase": "session"})
-        t0 = time.perf_counter()
-        spark = local_session(cores=cores, app_name=f"idgraph-bench-{households}x{cores}")
-        session_seconds = time.perf_counter() - t0
+        spark, session_seconds = _start_session(cores, f"idgraph-bench-{households}x{cores}")
 
         def progress(kind: str, number: int):
             def report(event: dict[str, Any]) -> None:
@@ -105,12 +100,7 @@ def run_limit_cold(cores: int, spec: dict[str, Any], format: str, work_dir: Path
     `spec` is {"shapes": {table: [shape]}, "tables": {table: {"rows", "files"}}}, from the
     generator cell of the same scale and cores.
     """
-    from engine import local_session
-
-    emit({"event": "phase", "phase": "session"})
-    t0 = time.perf_counter()
-    spark = local_session(cores=cores, app_name=f"idgraph-bench-limit-cold-x{cores}")
-    session_seconds = time.perf_counter() - t0
+    spark, session_seconds = _start_session(cores, f"idgraph-bench-limit-cold-x{cores}")
     emit({"event": "phase", "phase": "limit-cold"})
     shapes = {table: [ColumnShape(**shape) for shape in columns] for table, columns in spec["shapes"].items()}
     done = _limit_pass(spark, shapes, spec["tables"], format, work_dir / "limit", lambda event: None)
@@ -118,6 +108,16 @@ def run_limit_cold(cores: int, spec: dict[str, Any], format: str, work_dir: Path
     emit({"event": "pass", "kind": "limit-cold", "pass": 0, "of": 1, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"], "cold_wall_seconds": round(cold_wall, 3)})
     shutil.rmtree(work_dir, ignore_errors=True)
     return {"session_start_seconds": round(session_seconds, 3), "cold_wall_seconds": round(cold_wall, 3), "write_seconds": done["wall_seconds"]}
+
+
+def _start_session(cores: int, app_name: str):
+    """The cell's local[cores] session and the seconds it took to start."""
+    from engine import local_session
+
+    emit({"event": "phase", "phase": "session"})
+    t0 = time.perf_counter()
+    spark = local_session(cores=cores, app_name=app_name)
+    return spark, time.perf_counter() - t0
 
 
 def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str, out: Path, report) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str
     # (built lazily in the writer threads, as the generator's are)
     frames = {
         t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"])
-        for t in sorted(generated, key=WRITE_ORDER.index)
+        for t in sorted(generated, key=write_rank)
     }
     tables = write_tables(frames, sink, report, spark=spark)
     wall = time.perf_counter() - t0

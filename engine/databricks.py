@@ -405,7 +405,7 @@ class RunState:
     elapsed_seconds: float | None
     run_page_url: str | None
     error: str | None  # from the failed task's run output
-    # The job's progress.json: tables_done, tables_total, current_table, rows_written, ...
+    # The job's progress.json: tables_finished, current_tables, tables_total, rows_written, ...
     progress: dict[str, Any] | None = None
 
     @property

@@ -91,7 +91,7 @@ def generate(
             spark = local_session()
         manifest["partitions"] = resolve_partitions(spark, config)
         frames = builders(spark, config, tables, partitions=manifest["partitions"])
-        written = write_tables({t: frames[t] for t in sorted(frames, key=_write_rank)}, sink, report, spark=spark)
+        written = write_tables({t: frames[t] for t in sorted(frames, key=write_rank)}, sink, report, spark=spark)
         manifest["tables"] = {t: written[t] for t in tables}
         manifest["finished_at"] = _now()
         manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
@@ -120,7 +120,7 @@ WRITE_ORDER = (
 )
 
 
-def _write_rank(table: str) -> int:
+def write_rank(table: str) -> int:
     """Position in WRITE_ORDER (a table missing from it goes last)."""
     return WRITE_ORDER.index(table) if table in WRITE_ORDER else len(WRITE_ORDER)
 

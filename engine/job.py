@@ -83,34 +83,33 @@ class ProgressFile:
     def __init__(self, w: Any, path: str) -> None:
         self.w, self.path = w, path
         # Tables are written two at a time and small ones first: progress names them.
-        self.state: dict[str, Any] = {
-            "tables_done": 0,
-            "tables_total": None,
-            "tables_finished": [],
-            "current_tables": [],
-            "current_table": None,
-            "rows_written": 0,
-        }
+        self.state: dict[str, Any] = {"tables_total": None, "tables_finished": [], "current_tables": [], "rows_written": 0}
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         table = event.get("table")
         if kind == "started":
             self.state["current_tables"].append(table)
-            self.state.update(current_table=table, tables_total=event.get("total"))
+            self.state["tables_total"] = event.get("total")
         elif kind == "finished":
             self.state["tables_finished"].append(table)
-            self.state["tables_done"] = len(self.state["tables_finished"])
+            if table in self.state["current_tables"]:
+                self.state["current_tables"].remove(table)
             self.state["rows_written"] += event.get("rows") or 0
-            running = [t for t in self.state["current_tables"] if t != table]
-            self.state.update(current_tables=running, current_table=running[-1] if running else None)
         elif kind == "failed":
             self.state["error"] = event.get("error")
         else:  # "done": the manifest says it all
             return
-        self.state["updated_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        running = self.state["current_tables"]
+        snapshot = {
+            **self.state,
+            # summary fields for readers of the older single-table layout
+            "tables_done": len(self.state["tables_finished"]),
+            "current_table": running[-1] if running else None,
+            "updated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
         try:
-            databricks.upload_text(self.w, self.path, json.dumps(self.state))
+            databricks.upload_text(self.w, self.path, json.dumps(snapshot))
         except (DatabricksError, OSError) as exc:  # progress must never fail the generation
             print(f"idgraph: could not write progress to {self.path}: {exc}", file=sys.stderr, flush=True)
 
