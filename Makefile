@@ -1,12 +1,13 @@
 # Two commands for a new machine (Python 3.11+, Java 17+):
 #   make run    set up, generate the default graph locally, validate it, print counts
 #   make test   set up with the test extras, run the test suite
+#   make golden rewrite the generated review files (sql/golden/, sql/LINEAGE.md) after a SQL change
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/graph
 
-.PHONY: setup setup-test run test bench java clean
+.PHONY: setup setup-test run test bench golden java clean
 
 java:
 	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
@@ -31,6 +32,9 @@ run: setup
 
 test: setup-test
 	$(BIN)/python -m pytest -q
+
+golden: setup
+	$(BIN)/idgraph sql --golden-update
 
 bench: setup-test
 	$(BIN)/idgraph bench

@@ -1,4 +1,4 @@
-"""The `idgraph` command line: generate, validate, profile, sql, row, bench, ui.
+"""The `idgraph` command line: generate, validate, profile, sql, lineage, row, bench, ui.
 
 Bad input exits with status 2 and a message naming the field, before any Spark work
 and without creating the output; a failed check exits 1.
@@ -108,14 +108,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     from .render import Renderer
 
+    if args.golden_update:
+        return _golden_update()
     config = config_from_args(args)
+    if args.diff:
+        from .golden import revision_diff
+
+        diffs = revision_diff(args.diff, config)
+        print("".join(diffs.values()) if diffs else f"no difference in the rendered SQL between {args.diff} and the working tree", end="" if diffs else "\n")
+        return 0
     if args.all:
-        from .script import render_script
+        from .script import render_lists_script, render_script
 
         if args.table:
             raise ConfigError("TABLE", args.table, "no table with --all (the script has every table)")
-        print(render_script(config), end="")
+        if args.lists_file:
+            Path(args.lists_file).write_text(render_lists_script(config), encoding="utf-8")
+        print(render_script(config, lists="separate" if args.lists_file else "inline"), end="")
         return 0
+    if args.lists_file:
+        raise ConfigError("--lists-file", args.lists_file, "only with --all")
     if args.table not in TABLES:
         raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}, or --all")
     renderer = Renderer(config, partitions=config.partitions)
@@ -123,6 +135,28 @@ def cmd_sql(args: argparse.Namespace) -> int:
         print("\n\n".join(renderer.functions()))
         print()
     print(renderer.table(args.table))
+    return 0
+
+
+def _golden_update() -> int:
+    """Rewrite every generated review artifact: sql/golden/*.sql and sql/LINEAGE.md."""
+    from .golden import GOLDEN_DIR, write_golden
+    from .lineage import lineage_path, write_lineage
+
+    changed = [f"{GOLDEN_DIR.relative_to(GOLDEN_DIR.parent.parent)}/{name}" for name in write_golden()]
+    if write_lineage():
+        changed.append("sql/LINEAGE.md")
+    print("rewrote " + ", ".join(changed) if changed else f"sql/golden/ and {lineage_path().name} are current")
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from .lineage import lineage, render_json, render_markdown
+
+    if args.table and args.table not in TABLES:
+        raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}, or none for every table")
+    found = lineage((args.table,) if args.table else TABLES)
+    print(render_json(found) if args.json else render_markdown(found), end="")
     return 0
 
 
@@ -162,7 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="print one Spark SQL script creating every table (engine/script.py)")
     add_config_arguments(p)
     p.add_argument("--functions", action="store_true", help="also print the shared SQL functions it calls")
+    p.add_argument("--lists-file", metavar="FILE", help="with --all: write the word-list functions to FILE, run it first (spark-sql -i FILE -f graph.sql)")
+    p.add_argument("--diff", metavar="REV", help="the rendered SQL's difference between git revision REV and the working tree")
+    p.add_argument("--golden-update", action="store_true", help="rewrite sql/golden/ and sql/LINEAGE.md from the current SQL")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("lineage", help="where every column comes from: salts, keys, formula, config, parent columns")
+    p.add_argument("table", metavar="TABLE", nargs="?", help=f"one of {', '.join(TABLES)} (default: all)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--markdown", action="store_true", help="print Markdown, as sql/LINEAGE.md (the default)")
+    p.set_defaults(func=cmd_lineage)
 
     p = sub.add_parser("row", help="compute one row alone, as JSON")
     p.add_argument("table", metavar="TABLE", help=f"one of {', '.join(TABLES)}")

@@ -1,8 +1,9 @@
 """Run a generation: build the DataFrames, write each table through a sink, record a manifest.
 
 Bad input fails before any Spark work; progress is reported per table through a
-callback; the manifest records seed, config, config hash, versions and per-table rows,
-bytes and seconds.
+callback; the manifest records seed, config, config hash, versions, the SHA-256 of the SQL
+that ran (engine.sql_identity: per table, functions, whole script, git commit) and
+per-table rows, bytes and seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .build import builders, resolve_partitions
 from .config import ConfigError, GraphConfig
 from .keys import TABLES
 from .sinks import FORMATS, MANIFEST, DirectorySink, Sink, TableSink
+from .sql_identity import sql_identity
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -82,6 +84,7 @@ def generate(
         "out": sink.location,
         "started_at": _now(),
         "versions": versions(),
+        "sql": sql_identity(config),
         "tables": {},
     }
     try:

@@ -5,6 +5,11 @@ shared derivations of `sql/macros.sql` (SQL text with `{param}` slots) or the fe
 macros below that turn a configured distribution into SQL (`choice`, `power_law`,
 `zipf_rank`) or include a parent table's query (`table`). Expansion goes innermost
 first until no `{{ }}` is left, so macros nest.
+
+The rendered SQL stays readable: every expansion carries a `/* ... */` comment naming
+the macro it came from, and every config value its field, with the formula for a derived
+constant (`0.14893933694156727D /* ctv_slot_rate = ... */`). The comments are the only
+difference from the bare expansion; Spark ignores them.
 """
 
 from __future__ import annotations
@@ -29,15 +34,32 @@ _COLUMN = re.compile(r"^[A-Za-z_]\w*$")
 _MAX_EXPANSIONS = 100_000
 
 
-def sql_file(name: str) -> str:
-    """The text of `sql/<name>.sql`."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+# Template values derived from config fields, with the formula a reviewer needs to check
+# the number the rendered SQL shows.
+DERIVED_VALUES: dict[str, tuple[tuple[str, ...], str]] = {
+    "start_epoch": (("start_date",), "Unix seconds of start_date 00:00:00 UTC"),
+    "end_epoch": (("end_date",), "Unix seconds of end_date 23:59:59 UTC"),
+    "window_seconds": (("start_date", "end_date"), "end_epoch - start_epoch"),
+    "window_days": (("start_date", "end_date"), "(end_epoch + 1 - start_epoch) div 86400"),
+    "ctv_slot_rate": (
+        ("identifier_type_weights", "identifiers"),
+        "min(1, w * (E[n] - 1) / P(n >= 2)), w = ctv_id share of identifier_type_weights without email_hash, n ~ identifiers",
+    ),
+}
+FUNCTION_KINDS = ("all", "lists", "formulas")
+# Template values that are not worth a comment: the seed is in every hash call.
+_UNANNOTATED_VALUES = frozenset({"seed"})
+
+
+def sql_file(name: str, sql_dir: Path = SQL_DIR) -> str:
+    """The text of `sql/<name>.sql` (or of `<sql_dir>/<name>.sql`)."""
+    return (sql_dir / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @functools.cache
-def shared_macros() -> dict[str, tuple[tuple[str, ...], str]]:
+def shared_macros(sql_dir: Path = SQL_DIR) -> dict[str, tuple[tuple[str, ...], str]]:
     """Macros of `sql/macros.sql`: name -> (parameters, body without comment lines)."""
-    text = sql_file("macros")
+    text = sql_file("macros", sql_dir)
     heads = list(_MACRO_HEAD.finditer(text))
     macros = {}
     for head, nxt in zip(heads, heads[1:] + [None]):
@@ -50,11 +72,15 @@ def shared_macros() -> dict[str, tuple[tuple[str, ...], str]]:
 
 def split_args(text: str) -> list[str]:
     """Split macro arguments on top-level commas (not inside parentheses or quotes)."""
-    args, depth, quote, start = [], 0, None, 0
+    args, depth, quote, start, comment = [], 0, None, 0, False
     for i, ch in enumerate(text):
-        if quote:
+        if comment:
+            comment = not (ch == "/" and text[i - 1] == "*")
+        elif quote:
             if ch == quote and text[i - 1] != "\\":
                 quote = None
+        elif ch == "/" and text[i + 1 : i + 2] == "*":
+            comment = True  # a /* macro note */ may hold commas and parentheses
         elif ch in "'\"":
             quote = ch
         elif ch == "(":
@@ -80,10 +106,18 @@ def sql_number(value: float | int) -> str:
 
 
 class Renderer:
-    """Expands templates for one config; `roots` overrides the root ranges (for `row()`)."""
+    """Expands templates for one config; `roots` overrides the root ranges (for `row()`);
+    `sql_dir` reads the templates from another copy of `sql/` (`idgraph sql --diff`)."""
 
-    def __init__(self, config: GraphConfig, roots: Mapping[str, str] | None = None, partitions: int | None = None) -> None:
+    def __init__(
+        self,
+        config: GraphConfig,
+        roots: Mapping[str, str] | None = None,
+        partitions: int | None = None,
+        sql_dir: Path | None = None,
+    ) -> None:
         self.config = config
+        self.sql_dir = sql_dir or SQL_DIR
         parts = f", 1, {partitions}" if partitions else ""
         self.roots = {
             "household_range": f"range(0, {config.households}{parts})",
@@ -97,12 +131,20 @@ class Renderer:
         """The full SELECT of one table."""
         if name not in TABLE_KEYS:
             raise ConfigError("table", name, f"one of {list(TABLES)}")
-        return self.render(_strip_header(sql_file(name)))
+        return self.render(_strip_header(sql_file(name, self.sql_dir)))
 
-    def functions(self) -> list[str]:
-        """The CREATE TEMPORARY FUNCTION statements every generator relies on."""
-        text = self.render(sql_file("functions"))
-        return [s.strip() + ";" for s in _statements(text)]
+    def functions(self, which: str = "all") -> list[str]:
+        """The CREATE TEMPORARY FUNCTION statements every generator relies on.
+
+        `which`: "all", "lists" (the mimesis word-list lookups, whose bodies hold the lists)
+        or "formulas" (every other function).
+        """
+        if which not in FUNCTION_KINDS:
+            raise ConfigError("functions", which, f"one of {list(FUNCTION_KINDS)}")
+        templates = _statements(sql_file("functions", self.sql_dir))
+        if which != "all":
+            templates = [t for t in templates if ("{{ list(" in t) == (which == "lists")]
+        return [self.render(t).strip() + ";" for t in templates]
 
     def render(self, text: str) -> str:
         for _ in range(_MAX_EXPANSIONS):
@@ -122,17 +164,26 @@ class Renderer:
         python_macro = getattr(self, f"macro_{name}", None)
         if python_macro is not None:
             return python_macro(*(args or []))
-        macros = shared_macros()
+        macros = shared_macros(self.sql_dir)
         if name in macros:
             params, body = macros[name]
             if args is None or len(args) != len(params):
                 raise TypeError(f"macro {name} takes ({', '.join(params)}), got {args}")
             for param, arg in zip(params, args):
                 body = body.replace("{" + param + "}", arg)
-            return "(" + body + ")"
+            return f"/* {name}({', '.join(params)}) */ (" + body + ")"
         if args is None:
-            return self._value(name)
+            return self._value(name) + self._value_note(name)
         raise KeyError(f"unknown macro {name}()")
+
+    def _value_note(self, name: str) -> str:
+        """` /* field */` after a config value, with the formula when it is derived; "" otherwise."""
+        if name in DERIVED_VALUES:
+            return f" /* {name} = {DERIVED_VALUES[name][1]} */"
+        value = getattr(self.config, name, None)
+        if name in _UNANNOTATED_VALUES or name in self.roots or isinstance(value, (str, bool)) or not isinstance(value, (int, float)):
+            return ""
+        return f" /* {name} */"
 
     def _value(self, name: str) -> str:
         if name in self.roots:
@@ -156,7 +207,8 @@ class Renderer:
     # ---- Python macros --------------------------------------------------------------
     def macro_table(self, name: str) -> str:
         """A parent table's full query, as a subquery: its columns are recomputed, not joined."""
-        return "\n" + _indent(self.table(name), 4) + "\n  "
+        note = f"/* table({name}): the query of sql/{name}.sql, recomputed (no join) */"
+        return "\n    " + note + "\n" + _indent(self.table(name), 4) + "\n  "
 
     def macro_list(self, name: str) -> str:
         """A mimesis list as an array expression (split() of one literal: cheap to analyze)."""
@@ -185,8 +237,9 @@ class Renderer:
             branches.append(f"WHEN {u} < {sql_number(float(f'{cumulative:.12g}'))} THEN {quote(key)}")
         last = [k for k in keys if weights[k] > 0][-1]
         if not branches:
-            return quote(last)
-        return "CASE\n      " + "\n      ".join(branches) + f"\n      ELSE {quote(last)}\n    END"
+            return f"/* choice({field}): one value */ {quote(last)}"
+        note = f"/* choice({field}): thresholds are the cumulative weights{_WEIGHT_SOURCES.get(field, '')} */"
+        return note + " CASE\n      " + "\n      ".join(branches) + f"\n      ELSE {quote(last)}\n    END"
 
     def macro_power_law(self, field: str, u: str) -> str:
         """Count n in [minimum, maximum] with P(n) ~ (n - minimum + 1)^-exponent.
@@ -197,11 +250,15 @@ class Renderer:
         dist = getattr(self.config, field)
         if not isinstance(dist, CountDistribution):
             raise TypeError(f"power_law({field}): not a count distribution")
-        return _power_law_sql(dist.maximum - dist.minimum + 1, dist.exponent, u, offset=dist.minimum - 1)
+        size = dist.maximum - dist.minimum + 1
+        note = f"power_law({field}): n in [{dist.minimum}, {dist.maximum}], P(n) ~ (n - {dist.minimum - 1})^-{dist.exponent!r}"
+        return _power_law_sql(size, dist.exponent, u, offset=dist.minimum - 1, note=note)
 
     def macro_zipf_rank(self, u: str) -> str:
         """Popularity rank in [1, content_items], Zipf-like with content_zipf_exponent."""
-        return _power_law_sql(self.config.content_items, self.config.content_zipf_exponent, u, offset=0)
+        config = self.config
+        note = f"zipf_rank: rank in [1, content_items = {config.content_items}], P(r) ~ r^-content_zipf_exponent ({config.content_zipf_exponent!r})"
+        return _power_law_sql(config.content_items, config.content_zipf_exponent, u, offset=0, note=note)
 
     def _weights(self, field: str) -> dict[str, float]:
         if field == "probabilistic_type_weights":
@@ -214,16 +271,27 @@ class Renderer:
         return dict(value)
 
 
-def _power_law_sql(size: int, exponent: float, u: str, offset: int) -> str:
+# Where the weights of a derived choice() come from.
+_WEIGHT_SOURCES = {
+    "probabilistic_type_weights": " of identifier_type_weights without email_hash, renormalised",
+    "personal_type_weights": " of identifier_type_weights without email_hash and ctv_id, renormalised",
+}
+
+
+def _power_law_sql(size: int, exponent: float, u: str, offset: int, note: str) -> str:
+    """floor of the inverse CDF of the continuous power law on [1, size + 1), plus offset; `note`
+    names the distribution, and the comment gives the formula of each derived constant."""
     if size == 1:
-        return str(offset + 1)
+        return f"/* {note}: always {offset + 1} */ {offset + 1}"
     if exponent == 1.0:
+        formula = f"x = exp(u * ln(K + 1)), K = {size}"
         x = f"exp({u} * {sql_number(math.log(size + 1))})"
     else:
         a = 1.0 - (size + 1) ** (1.0 - exponent)
+        formula = f"x = pow(1 - u * a, b), a = 1 - (K + 1)^(1 - exponent), b = 1 / (1 - exponent), K = {size}"
         x = f"pow(1.0D - {u} * {sql_number(a)}, {sql_number(1.0 / (1.0 - exponent))})"
     rank = f"least({size}, CAST(floor({x}) AS INT))"
-    return f"{offset} + {rank}" if offset else rank
+    return f"/* {note}; {formula} */ " + (f"{offset} + {rank}" if offset else rank)
 
 
 def _strip_header(text: str) -> str:

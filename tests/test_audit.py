@@ -64,8 +64,9 @@ RENDERED = _rendered_sql()
 
 
 def test_every_sql_file_is_audited():
-    # macros.sql is expanded inside the table files; everything else is parsed as it runs.
-    files = {str(p.relative_to(SQL_DIR.parent)) for p in SQL_DIR.rglob("*.sql")} - {"sql/macros.sql"}
+    # macros.sql is expanded inside the table files; everything else is parsed as it runs
+    # (sql/golden/ holds rendered copies for review, not templates: tests/test_golden.py).
+    files = {str(p.relative_to(SQL_DIR.parent)) for p in SQL_DIR.rglob("*.sql") if p.parent.name != "golden"} - {"sql/macros.sql"}
     assert files == set(RENDERED)
 
 

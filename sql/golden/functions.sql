@@ -1,0 +1,121 @@
+-- Shared expressions of every generator, as Spark SQL temporary functions.
+--
+-- Each is a pure function of its arguments; generators pass the run's seed and a
+-- per-column salt explicitly, so any value can be recomputed from (seed, key) alone.
+-- Spark inlines SQL functions at analysis time, computing arguments once in an inner
+-- projection: calling them costs the same as writing the expression out.
+-- The list(...) templates are literal arrays from mimesis's locale data (engine/lookups.py).
+
+-- Uniform double in [0, 1): the top 53 bits of xxhash64(seed, salt, key) / 2^53.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uniform(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN shiftrightunsigned(xxhash64(seed, salt, key), 11) * 1.1102230246251565E-16D;
+
+-- Uniform double in (0, 1), never 0, so ln() is safe: (top 53 bits + 0.5) / 2^53.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uniform_open(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN (shiftrightunsigned(xxhash64(seed, salt, key), 11) + 0.5D) * 1.1102230246251565E-16D;
+
+-- Standard normal from two independent uniforms (Box-Muller, cosine branch).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_normal(seed BIGINT, salt INT, key BIGINT)
+RETURNS DOUBLE
+RETURN sqrt(-2.0D * ln(idgraph_uniform_open(seed, salt, key)))
+     * cos(6.283185307179586D * idgraph_uniform(seed, salt + 1000000, key));
+
+-- A 64-bit hash of (seed, salt, key): the source of list indexes and identifier bits.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hash(seed BIGINT, salt INT, key BIGINT)
+RETURNS BIGINT
+RETURN xxhash64(seed, salt, key);
+
+-- One Feistel round: (L, R) -> (R, L xor F(R)), F = low 32 bits of xxhash64(seed, salt, R).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_feistel_round(seed BIGINT, salt INT, x BIGINT)
+RETURNS BIGINT
+RETURN shiftleft(x & 4294967295L, 32)
+     | (shiftrightunsigned(x, 32) ^ (xxhash64(seed, salt, x & 4294967295L) & 4294967295L));
+
+-- A bijection of 64-bit keys: two Feistel rounds over 32-bit halves, each round keyed by
+-- xxhash64(seed, salt, half). Distinct keys give distinct outputs, so identifier values
+-- built on it are unique by construction while looking random.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_permute64(seed BIGINT, salt INT, key BIGINT)
+RETURNS BIGINT
+RETURN idgraph_feistel_round(seed, salt + 1, idgraph_feistel_round(seed, salt, key));
+
+-- `digits` upper-case hex digits (1 to 8) of x's bits from `shift` up, leading zeros kept:
+-- hex() of the field with one more bit set just above it prints exactly digits + 1 digits,
+-- the first of them "1", which substring drops. (One built-in call per field: smaller
+-- generated code and faster than a byte-by-byte table lookup.)
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hex_digits(x BIGINT, shift INT, digits INT)
+RETURNS STRING
+RETURN substring(hex((shiftrightunsigned(x, shift) & (shiftleft(1L, 4 * digits) - 1)) | shiftleft(1L, 4 * digits)), 2);
+
+-- 16 lower-case hex digits of a 64-bit value (device ids).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hex64(x BIGINT)
+RETURNS STRING
+RETURN lower(concat(idgraph_hex_digits(x, 32, 8), idgraph_hex_digits(x, 0, 8)));
+
+-- UUID text 8-4-4-4-12 in upper case, the form iOS IDFA and Android AAID mobile ad ids
+-- take, from two 64-bit values: hi fills the first 16 digits, lo the last 16.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid_upper(hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN concat(
+  idgraph_hex_digits(hi, 32, 8), '-', idgraph_hex_digits(hi, 16, 4), '-', idgraph_hex_digits(hi, 0, 4), '-',
+  idgraph_hex_digits(lo, 48, 4), '-', idgraph_hex_digits(lo, 32, 4), idgraph_hex_digits(lo, 0, 8));
+
+-- UUID text 8-4-4-4-12 in lower case (cookie ids).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid(hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN lower(idgraph_uuid_upper(hi, lo));
+
+-- mimesis lookups: element pmod(h, size) of a locale list. Each *_slug list holds the same
+-- names lower-cased to letters only, index for index, for email local parts.
+-- Female first names (mimesis en person.json names.female).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_female(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list first_names_female: 2278 values, sha256 833cafe4aeac5606... */), CAST(pmod(h, 2278) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_female_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list first_names_female_slug: 2278 values, sha256 33495d51647f7ce0... */), CAST(pmod(h, 2278) AS INT) + 1);
+
+-- Male first names (names.male).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_male(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list first_names_male: 1212 values, sha256 526b600997080fbc... */), CAST(pmod(h, 1212) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_first_names_male_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list first_names_male_slug: 1212 values, sha256 a5e09dede4f57f60... */), CAST(pmod(h, 1212) AS INT) + 1);
+
+-- Surnames (person.json surnames).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_surnames(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list surnames: 1000 values, sha256 6a686acbec4c059c... */), CAST(pmod(h, 1000) AS INT) + 1);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_surnames_slug(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list surnames_slug: 1000 values, sha256 3f81a50cdc824b61... */), CAST(pmod(h, 1000) AS INT) + 1);
+
+-- Email domains (mimesis.datasets.EMAIL_DOMAINS).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_email_domains(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list email_domains: 9 values, sha256 99c7554d1b9c55ef... */), CAST(pmod(h, 9) AS INT) + 1);
+
+-- US city names (address.json city).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_cities(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list cities: 1755 values, sha256 6548a7e330961605... */), CAST(pmod(h, 1755) AS INT) + 1);
+
+-- US state abbreviations (address.json state.abbr).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_states(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list states: 50 values, sha256 cfb190d4f14c2474... */), CAST(pmod(h, 50) AS INT) + 1);
+
+-- English words of 4+ letters (text.json words).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_words(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list words: 5258 values, sha256 bcef15c7e9ae3bb9... */), CAST(pmod(h, 5258) AS INT) + 1);
+
+-- Company names (finance.json company.name).
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_companies(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list companies: 1148 values, sha256 b245916bd2c03f80... */), CAST(pmod(h, 1148) AS INT) + 1);
