@@ -8,7 +8,8 @@ import deltalake
 import pyarrow.parquet as pq
 import pytest
 
-from engine import TABLES, ConfigError, GraphConfig, OutputExistsError, generate, read_manifest
+from engine import TABLES, ConfigError, GraphConfig, OutputExistsError, generate, read_manifest, render_table
+from engine.sql_identity import sha256, sql_identity
 
 
 def test_written_tables_are_real_delta_tables_with_the_right_schema(written_graph):
@@ -36,6 +37,9 @@ def test_manifest_records_seed_config_hash_versions_and_counts(written_graph, sm
     assert list(on_disk["tables"]) == list(TABLES)
     assert all(t["seconds"] >= 0 and t["bytes"] > 0 for t in on_disk["tables"].values())
     assert on_disk["total_rows"] == sum(t["rows"] for t in on_disk["tables"].values())
+    # what SQL produced it: the rendered SQL's SHA-256, as `idgraph sql TABLE` prints it
+    assert on_disk["sql"] == json.loads(json.dumps(sql_identity(small_config)))
+    assert on_disk["sql"]["tables"]["households"] == sha256(render_table("households", small_config, small_config.partitions))
 
 
 def test_existing_output_is_refused_without_overwrite(spark, written_graph, small_config):

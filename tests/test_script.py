@@ -1,0 +1,53 @@
+"""The readable script: macro names and derived constants commented, each table's query once
+(its children select from its view), and the word lists optionally in a second script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine import ConfigError, GraphConfig, TABLES
+from engine.render import Renderer
+from engine.script import render_lists_script, render_script
+
+
+def _statements(script: str) -> list[str]:
+    """Statements with comments dropped and whitespace normalised."""
+    text = re.sub(r"/\*.*?\*/", " ", re.sub(r"--[^\n]*", "", script), flags=re.S)
+    return [" ".join(s.split()) for s in text.split(";\n") if s.strip()]
+
+
+def test_separate_word_lists_give_the_same_statements_as_the_self_contained_script():
+    config = GraphConfig(households=40, seed=5)
+    inline = render_script(config)
+    lists, main = render_lists_script(config), render_script(config, lists="separate")
+    assert sorted(_statements(lists) + _statements(main)) == sorted(_statements(inline))
+    assert "split(" not in main and lists.count("CREATE OR REPLACE TEMPORARY FUNCTION") == 11
+
+
+def test_script_without_word_lists_is_under_40_kb():
+    assert len(render_script(GraphConfig(), lists="separate").encode()) < 40_000
+
+
+def test_each_table_query_appears_once():
+    script = render_script(GraphConfig(households=40))
+    assert script.count("FROM range(0, 40)") == 1
+    for table in TABLES:
+        assert script.count(f"CREATE OR REPLACE TEMPORARY VIEW idgraph_{table}_rows AS") == 1
+
+
+def test_rendered_sql_names_its_macros_and_derived_constants():
+    config = GraphConfig()
+    sql = Renderer(config).table("identity_mappings")
+    assert "/* cookie_id_count(slot_id) */" in sql and "/* power_law(cookie_ids):" in sql
+    rate = f"{config.ctv_slot_rate!r}D /* ctv_slot_rate = "
+    assert rate in sql
+    a = 1.0 - (config.cookie_ids.maximum - config.cookie_ids.minimum + 2) ** (1.0 - config.cookie_ids.exponent)
+    assert f"{a!r}D" in sql and "a = 1 - (K + 1)^(1 - exponent)" in sql
+    assert "/* noise_rate */" in sql
+
+
+def test_unknown_list_mode_is_refused():
+    with pytest.raises(ConfigError, match="lists"):
+        render_script(GraphConfig(), lists="elsewhere")
