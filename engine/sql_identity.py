@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +29,11 @@ def sha256(text: str) -> str:
 
 
 def package_version() -> str:
-    """The installed idgraph version ("not installed" when run from a bare checkout)."""
-    try:
-        return metadata.version("idgraph")
-    except metadata.PackageNotFoundError:
-        return "not installed"
+    """The version of the engine code that runs (`engine.__version__`): an editable install's
+    metadata keeps the version it was installed with, the code does not."""
+    from . import __version__
+
+    return __version__
 
 
 def git_state(root: Path = SQL_DIR.parent) -> dict[str, Any] | None:
