@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 
 from .config import ConfigError, GraphConfig
 from .keys import TABLES
-from .render import _CALL, DERIVED_VALUES, SQL_DIR, _strip_header, shared_macros, split_args, sql_file
+from .render import _CALL, DERIVED_VALUES, SQL_DIR, Renderer, _strip_header, shared_macros, split_args, sql_file
 
 
 class LineageError(ValueError):
@@ -34,6 +35,19 @@ _WEIGHT_FIELDS = {
     "probabilistic_type_weights": "identifier_type_weights",
     "personal_type_weights": "identifier_type_weights",
 }
+_CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(GraphConfig))
+# Python macros that are row sources (a parent's query, a word list), never part of a value.
+_ROW_SOURCE_MACROS = frozenset({"table"})
+_CONFIG_READ = re.compile(r"\bconfig\.(\w+)")
+
+
+@functools.cache
+def _python_macro_fields(name: str) -> tuple[str, ...]:
+    """Config fields a Python macro of engine/render.py reads itself, from its source text."""
+    source = inspect.getsource(getattr(Renderer, f"macro_{name}"))
+    return tuple(dict.fromkeys(f for f in _CONFIG_READ.findall(source) if f in _CONFIG_FIELDS))
+
+
 # Words that look like identifiers but are SQL keywords, types or literals.
 _KEYWORDS = frozenset(
     "AND OR NOT IN IS NULL TRUE FALSE CASE WHEN THEN ELSE END AS CAST INT BIGINT DOUBLE STRING DATE TIMESTAMP "
@@ -306,15 +320,15 @@ class _Reader:
             for param, arg in zip(params, args):
                 body = body.replace("{" + param + "}", arg)
             facts.add(self._sub_expression(body))
-        elif name == "choice":
-            facts.config[_WEIGHT_FIELDS.get(args[0], args[0])] = None
-            facts.add(self._sub_expression(args[1]))
-        elif name == "power_law":
-            facts.config[args[0]] = None
-            facts.add(self._sub_expression(args[1]))
-        elif name == "zipf_rank":
-            facts.config.update(dict.fromkeys(("content_items", "content_zipf_exponent")))
-            facts.add(self._sub_expression(args[0]))
+        elif hasattr(Renderer, f"macro_{name}") and name not in _ROW_SOURCE_MACROS:
+            # a Python macro: an argument naming a config field is read from the config (the
+            # weights of choice(), the count of power_law()), any other is an expression
+            facts.config.update(dict.fromkeys(_python_macro_fields(name)))
+            for arg in args:
+                if arg in _CONFIG_FIELDS or arg in _WEIGHT_FIELDS:
+                    facts.config[_WEIGHT_FIELDS.get(arg, arg)] = None
+                else:
+                    facts.add(self._sub_expression(arg))
         else:
             raise LineageError(f"{self.table}: unknown template call {name}() in an expression")
         return facts

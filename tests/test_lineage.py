@@ -4,6 +4,7 @@ the current rendering of it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -60,6 +61,15 @@ def test_every_salt_of_a_table_file_appears_in_its_lineage():
         found = {s.split()[1] for c in LINEAGE[table] for s in c.salts}
         found |= {s.split()[1] for r in table_rows(table) for s in r.salts}
         assert written <= found, f"{table}: salts {sorted(written - found)} missing from its lineage"
+
+
+def test_lineage_config_entries_are_config_fields():
+    # a derived template value (window_seconds, ctv_slot_rate, ...) is listed by the fields it
+    # comes from: a new one needs its entry in engine.render.DERIVED_VALUES
+    fields = {f.name for f in dataclasses.fields(GraphConfig)}
+    for table, columns in LINEAGE.items():
+        used = {f for c in columns for f in c.config} | {f for r in table_rows(table) for f in r.config}
+        assert used <= fields, f"{table}: {sorted(used - fields)} are not GraphConfig fields"
 
 
 def test_lineage_md_is_current():
