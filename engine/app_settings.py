@@ -22,12 +22,14 @@ VOLUME_ENV = "IDGRAPH_VOLUME"
 JOB_ID_ENV = "IDGRAPH_JOB_ID"
 
 # The destination a new launch form starts from, unless app.yaml (the deployer) says otherwise.
-DEFAULT_CATALOG = "bryan_li"
+# No catalog in code: it names a person or team, so the deployment's app.yaml supplies it;
+# without one the form's catalog field starts empty and asks for it.
+DEFAULT_CATALOG = ""
 DEFAULT_SCHEMA = "synthetic_data"
 
 
 def default_destination(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(catalog, schema) from IDGRAPH_CATALOG / IDGRAPH_SCHEMA, else bryan_li / synthetic_data.
+    """(catalog, schema) from IDGRAPH_CATALOG / IDGRAPH_SCHEMA, else "" (none) / synthetic_data.
 
     A value that is not a safe Unity Catalog identifier is refused, naming the variable.
     """
@@ -35,6 +37,8 @@ def default_destination(environ: Mapping[str, str] | None = None) -> tuple[str, 
     catalog = env.get(CATALOG_ENV) or DEFAULT_CATALOG
     schema = env.get(SCHEMA_ENV) or DEFAULT_SCHEMA
     for variable, kind, value in ((CATALOG_ENV, "catalog", catalog), (SCHEMA_ENV, "schema", schema)):
+        if not value:
+            continue
         try:
             names.validate_identifier(kind, value)
         except ConfigError as exc:

@@ -8,12 +8,14 @@ work and raises `ConfigError` naming the field, the bad value and what would be 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import datetime as _dt
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 # Largest household size the key layout holds: individual_id = household_id * 8 + slot.
 MAX_HOUSEHOLD_SIZE = 8
@@ -41,7 +43,13 @@ class ConfigError(ValueError):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{field}: got {value!r}; expected {expected}")
+        super().__init__(f"{field}: {got_text(value)}; expected {expected}")
+
+
+def got_text(value: Any) -> str:
+    """How an error quotes the bad value: "empty" when nothing was given."""
+    return "empty" if value is None or (isinstance(value, str) and not value.strip()) else f"got {value!r}"
+
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,91 @@ def power_law_pmf(size: int, exponent: float) -> list[float]:
 def _census_household_sizes() -> dict[str, float]:
     # US Census CPS 2023, table HH-4 (households by size), 7+ split over 7 and 8.
     return {"1": 0.289, "2": 0.349, "3": 0.151, "4": 0.124, "5": 0.057, "6": 0.020, "7": 0.007, "8": 0.003}
+
+
+# ---- field metadata: labels, help, units and bounds, read by validation and the launch form ----
+@dataclass(frozen=True)
+class FieldSpec:
+    """What one config field is: its label and help for people, its kind and bounds for checks.
+
+    kind: int | optional_int | number | date | weights | counts (a CountDistribution, whose
+    minimum and maximum take [low, high] and whose exponent takes [0, 10]).
+    """
+
+    label: str
+    kind: str
+    help: str = ""
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    # A number must be above `low` rather than at least `low`.
+    strict_low: bool = False
+    # Weights: the only keys allowed, and keys that need a positive weight.
+    allowed: tuple[str, ...] | None = None
+    required: tuple[str, ...] = ()
+    # What is valid, when the bounds alone do not say it readably.
+    valid: str = ""
+
+
+_WEIGHTS_HELP = "category: weight pairs, comma separated; weights sum to 1"
+# Households: a round bound people can read, under the key layout's 2**40 (MAX_HOUSEHOLDS).
+HOUSEHOLDS_LIMIT = 10**12
+
+FIELDS: dict[str, FieldSpec] = {
+    "seed": FieldSpec("Seed", "int", "same seed + same settings = the same tables, on any machine", -(2**63), 2**63 - 1, valid="a whole number between about -9.2 and 9.2 quintillion (64-bit)"),
+    "households": FieldSpec("Households", "int", "rows of the households table; everything else scales with it", 1, HOUSEHOLDS_LIMIT, unit="households"),
+    "partitions": FieldSpec("Spark partitions", "optional_int", "leave empty for automatic; never changes the data", 1, 100_000),
+    "start_date": FieldSpec("Window start", "date", "first day any event can happen", unit="YYYY-MM-DD"),
+    "end_date": FieldSpec("Window end", "date", "last day any event can happen", unit="YYYY-MM-DD"),
+    "household_size_weights": FieldSpec(
+        "Household size weights", "weights", "share of households with 1..8 adults (default: US Census CPS 2023)",
+        unit="people: weight", allowed=tuple(str(n) for n in range(1, MAX_HOUSEHOLD_SIZE + 1)),
+    ),
+    "income_weights": FieldSpec("Income bracket weights", "weights", _WEIGHTS_HELP),
+    "age_mean": FieldSpec("Age mean", "number", "adult age ~ Normal(mean, sd), clipped to [youngest, oldest]", 0, 120, unit="years"),
+    "age_sd": FieldSpec("Age standard deviation", "number", "spread of adult ages", 0, 100, unit="years", strict_low=True),
+    "age_min": FieldSpec("Youngest age", "int", "ages below are clipped up to this", 0, 120, unit="years"),
+    "age_max": FieldSpec("Oldest age", "int", "ages above are clipped down to this", 0, 120, unit="years"),
+    "gender_weights": FieldSpec("Gender weights", "weights", _WEIGHTS_HELP),
+    "education_weights": FieldSpec("Education weights", "weights", "default: ACS 2022 attainment, adults 25+"),
+    "shared_surname_rate": FieldSpec("Shared surname rate", "number", "share of a household's members who carry its surname", 0, 1, unit="0-1"),
+    "identifiers": FieldSpec("Identifiers per person", "counts", "identifiers a person is seen through (email, cookies, devices)", 1, MAX_IDENTIFIERS, unit="identifiers per person"),
+    "identifier_type_weights": FieldSpec(
+        "Identifier type weights", "weights", "email_hash (each person's primary, confidence 1.0) plus cookie_id, mobile_ad_id, device_id, ctv_id",
+        allowed=IDENTIFIER_TYPES, required=("email_hash",),
+    ),
+    "confidence_min": FieldSpec("Confidence: lowest", "number", "probabilistic identifiers get a confidence in [lowest, highest]", 0, 1, unit="0-1"),
+    "confidence_max": FieldSpec("Confidence: highest", "number", "email_hash identifiers always have 1.0", 0, 1, unit="0-1"),
+    "cookie_ids": FieldSpec("Cookie ids per browser", "counts", "cookie ids one browser goes through in the window", 1, MAX_COOKIE_IDS, unit="cookie ids per browser"),
+    "connected_tv_household_rate": FieldSpec("Connected-TV household rate", "number", "share of households with a connected TV", 0, 1, unit="0-1"),
+    "mobile_ad_id_opt_out_rate": FieldSpec("Mobile ad id opt-out rate", "number", "share of people without a mobile ad id", 0, 1, unit="0-1"),
+    "noise_rate": FieldSpec("Noise rate", "number", "share of probabilistic identifiers also linked to a wrong person", 0, 1, unit="0-1"),
+    "noise_same_household_rate": FieldSpec("Noise within the household", "number", "share of wrong links that go to a member of the same household", 0, 1, unit="0-1"),
+    "noise_confidence_min": FieldSpec("Noise confidence: lowest", "number", "confidence of wrong links, lowest", 0, 1, unit="0-1"),
+    "noise_confidence_max": FieldSpec("Noise confidence: highest", "number", "confidence of wrong links, highest", 0, 1, unit="0-1"),
+    "content_items": FieldSpec("Content items", "int", "rows of content_catalog", 1, 100_000_000),
+    "content_zipf_exponent": FieldSpec("Content popularity exponent (Zipf)", "number", "0 = all items equally popular; 1 = classic Zipf", 0, 5),
+    "content_category_weights": FieldSpec("Content category weights", "weights", _WEIGHTS_HELP),
+    "events": FieldSpec("Engagement events per person", "counts", "content engagement events of a person", 0, MAX_EVENTS, unit="events per person"),
+    "engagement_type_weights": FieldSpec("Engagement type weights", "weights", _WEIGHTS_HELP),
+    "campaigns": FieldSpec("Campaigns", "int", "rows of the campaigns table", 1, 10_000_000),
+    "campaign_channel_weights": FieldSpec("Campaign channel weights", "weights", _WEIGHTS_HELP),
+    "campaign_min_days": FieldSpec("Shortest campaign", "int", "campaign length is drawn between shortest and longest", 1, 3650, unit="days"),
+    "campaign_max_days": FieldSpec("Longest campaign", "int", "must fit inside the time window", 1, 3650, unit="days"),
+    "exposures": FieldSpec("Ad exposures per person", "counts", "ad exposures of a person", 0, MAX_EXPOSURES, unit="exposures per person"),
+    "response_rate": FieldSpec("Response rate", "number", "share of exposures that get a response", 0, 1, unit="0-1"),
+    "response_type_weights": FieldSpec("Response type weights", "weights", _WEIGHTS_HELP),
+    "attribution_window_days": FieldSpec("Attribution window", "int", "a response happens within this many days of its exposure", 1, 365, unit="days"),
+}
+# Pairs (lower, upper) where lower must be at most upper; count distributions add their own.
+ORDERED_PAIRS = (
+    ("age_min", "age_max"),
+    ("confidence_min", "confidence_max"),
+    ("noise_confidence_min", "noise_confidence_max"),
+    ("campaign_min_days", "campaign_max_days"),
+)
+# Tail exponent bounds of every count distribution.
+EXPONENT_RANGE = (0, 10)
 
 
 @dataclass(frozen=True)
@@ -160,20 +253,19 @@ class GraphConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GraphConfig":
         """Build and validate a config; unknown keys are refused by name."""
+        return cls.unchecked(data).validate()
+
+    @classmethod
+    def unchecked(cls, data: Mapping[str, Any]) -> "GraphConfig":
+        """A config of these fields, not yet validated (`errors()` lists what is wrong with it)."""
         if not isinstance(data, Mapping):
             raise ConfigError("config", data, "a JSON object of config fields")
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        unknown = sorted(set(data) - set(FIELDS))
         if unknown:
-            raise ConfigError(unknown[0], data[unknown[0]], f"one of the config fields {sorted(known)}")
-        kwargs: dict[str, Any] = {}
-        for name, value in data.items():
-            if isinstance(getattr(cls(), name), CountDistribution):
-                value = _count_distribution(name, value)
-            kwargs[name] = value
-        config = cls(**kwargs)
-        config.validate()
-        return config
+            near = difflib.get_close_matches(unknown[0], list(FIELDS), n=1)
+            raise ConfigError(unknown[0], data[unknown[0]], "one of the config fields" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        kwargs = {name: _count_distribution(name, value) if FIELDS[name].kind == "counts" else value for name, value in data.items()}
+        return cls(**kwargs)
 
     @classmethod
     def from_json(cls, text: str) -> "GraphConfig":
@@ -199,62 +291,32 @@ class GraphConfig:
     # ---- validation -------------------------------------------------------------------
     def validate(self) -> "GraphConfig":
         """Raise ConfigError on the first invalid field; return self when all are valid."""
-        _integer("seed", self.seed, -(2**63), 2**63 - 1)
-        _integer("households", self.households, 1, MAX_HOUSEHOLDS)
-        if self.partitions is not None:
-            _integer("partitions", self.partitions, 1, 100_000)
-        start = _date("start_date", self.start_date)
-        end = _date("end_date", self.end_date)
-        if end <= start:
-            raise ConfigError("end_date", self.end_date, f"a date after start_date ({self.start_date})")
-        _weights("household_size_weights", self.household_size_weights, allowed=[str(n) for n in range(1, MAX_HOUSEHOLD_SIZE + 1)])
-        _weights("income_weights", self.income_weights)
-        _number("age_mean", self.age_mean, 0, 120)
-        _number("age_sd", self.age_sd, 0, 100, strict_low=True)
-        _integer("age_min", self.age_min, 0, 120)
-        _integer("age_max", self.age_max, 0, 120)
-        if self.age_min > self.age_max:
-            raise ConfigError("age_min", self.age_min, f"at most age_max ({self.age_max})")
-        _weights("gender_weights", self.gender_weights)
-        _weights("education_weights", self.education_weights)
-        _number("shared_surname_rate", self.shared_surname_rate, 0, 1)
-        _counts("identifiers", self.identifiers, 1, MAX_IDENTIFIERS)
-        _weights("identifier_type_weights", self.identifier_type_weights, allowed=list(IDENTIFIER_TYPES), required=["email_hash"])
-        if len(self.identifier_type_weights) < 2:
-            raise ConfigError("identifier_type_weights", dict(self.identifier_type_weights), "email_hash and at least one probabilistic type")
-        _number("confidence_min", self.confidence_min, 0, 1)
-        _number("confidence_max", self.confidence_max, 0, 1)
-        if self.confidence_min > self.confidence_max:
-            raise ConfigError("confidence_min", self.confidence_min, f"at most confidence_max ({self.confidence_max})")
-        if not any(w > 0 for t, w in self.identifier_type_weights.items() if t != "email_hash" and t not in SHARED_IDENTIFIER_TYPES):
-            raise ConfigError("identifier_type_weights", dict(self.identifier_type_weights), "a positive weight for a personal type (cookie_id, mobile_ad_id or device_id)")
-        _counts("cookie_ids", self.cookie_ids, 1, MAX_COOKIE_IDS)
-        _number("connected_tv_household_rate", self.connected_tv_household_rate, 0, 1)
-        _number("mobile_ad_id_opt_out_rate", self.mobile_ad_id_opt_out_rate, 0, 1)
-        _number("noise_rate", self.noise_rate, 0, 1)
-        _number("noise_same_household_rate", self.noise_same_household_rate, 0, 1)
-        _number("noise_confidence_min", self.noise_confidence_min, 0, 1)
-        _number("noise_confidence_max", self.noise_confidence_max, 0, 1)
-        if self.noise_confidence_min > self.noise_confidence_max:
-            raise ConfigError("noise_confidence_min", self.noise_confidence_min, f"at most noise_confidence_max ({self.noise_confidence_max})")
-        _integer("content_items", self.content_items, 1, 100_000_000)
-        _number("content_zipf_exponent", self.content_zipf_exponent, 0, 5)
-        _weights("content_category_weights", self.content_category_weights)
-        _counts("events", self.events, 0, MAX_EVENTS)
-        _weights("engagement_type_weights", self.engagement_type_weights)
-        _integer("campaigns", self.campaigns, 1, 10_000_000)
-        _weights("campaign_channel_weights", self.campaign_channel_weights)
-        _integer("campaign_min_days", self.campaign_min_days, 1, 3650)
-        _integer("campaign_max_days", self.campaign_max_days, 1, 3650)
-        if self.campaign_min_days > self.campaign_max_days:
-            raise ConfigError("campaign_min_days", self.campaign_min_days, f"at most campaign_max_days ({self.campaign_max_days})")
-        if self.campaign_max_days >= (end - start).days:
-            raise ConfigError("campaign_max_days", self.campaign_max_days, f"fewer days than the window {self.start_date}..{self.end_date} ({(end - start).days})")
-        _counts("exposures", self.exposures, 0, MAX_EXPOSURES)
-        _number("response_rate", self.response_rate, 0, 1)
-        _weights("response_type_weights", self.response_type_weights)
-        _integer("attribution_window_days", self.attribution_window_days, 1, 365)
+        problems = self.errors()
+        if problems:
+            raise problems[0]
         return self
+
+    def errors(self) -> list[ConfigError]:
+        """Every problem of this config at once, in field order (empty = valid).
+
+        Each field is checked against its `FIELDS` spec (one error per field); then the
+        rules between fields, skipped where one of their fields is already wrong.
+        """
+        found: dict[str, ConfigError] = {}
+        for f in dataclasses.fields(self):
+            try:
+                _check(f.name, FIELDS[f.name], getattr(self, f.name))
+            except ConfigError as exc:
+                found[f.name] = exc
+        for involved, rule in RULES:
+            if any(name in found for name in involved):
+                continue
+            try:
+                rule(self)
+            except ConfigError as exc:
+                found.setdefault(config_field(exc.field), exc)
+        order = [f.name for f in dataclasses.fields(self)]
+        return sorted(found.values(), key=lambda exc: order.index(config_field(exc.field)))
 
     # ---- derived values used by the SQL --------------------------------------------------
     @property
@@ -297,18 +359,162 @@ class GraphConfig:
 
 
 # ---- field checks ------------------------------------------------------------------------
-def _integer(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, value, f"a whole number from {low:,} to {high:,}")
-    if not low <= value <= high:
-        raise ConfigError(name, value, f"a whole number from {low:,} to {high:,}")
+@dataclass(frozen=True)
+class Unparsed:
+    """Text typed for a field that is not a value of its kind; validation reports it as typed."""
+
+    text: str
+    expected: str
 
 
-def _number(name: str, value: Any, low: float, high: float, strict_low: bool = False) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-    if not ok or value > high or value < low or (strict_low and value == low):
-        bound = f"above {low}" if strict_low else f"from {low}"
-        raise ConfigError(name, value, f"a number {bound} to {high}")
+_NUMBER_WORDS = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"))
+# Whole numbers as people type them: 1234567 or 1,234,567.
+_WHOLE = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)")
+_WEIGHTS_EXPECTED = "category: weight pairs separated by commas, e.g. 'a: 0.6, b: 0.4'"
+
+
+def config_field(name: str) -> str:
+    """The top-level field an error names: "income_weights['<30K']" or "identifiers.minimum" -> its field."""
+    return name.split("[", 1)[0].split(".", 1)[0]
+
+
+def readable(number: float) -> str:
+    """A bound people can read: 1000000000000 -> "1 trillion", 100000 -> "100,000", 0.5 -> "0.5"."""
+    if isinstance(number, int) or float(number).is_integer():
+        whole = int(number)
+        for size, word in _NUMBER_WORDS:
+            if abs(whole) >= size and whole % size == 0:
+                return f"{whole // size:,} {word}"
+        return f"{whole:,}"
+    return f"{number:g}"
+
+
+def field_spec(name: str) -> FieldSpec:
+    """The spec of a field, or of one part of a count distribution ("identifiers.minimum")."""
+    head, _, part = name.partition(".")
+    spec = FIELDS[head]
+    if not part:
+        return spec
+    if part == "exponent":
+        return FieldSpec(f"{spec.label}: tail exponent", "number", "heavy tail P(n) ~ (n - min + 1)^-exponent; larger = fewer big counts", *EXPONENT_RANGE)
+    if part not in ("minimum", "maximum"):
+        raise KeyError(name)
+    return FieldSpec(f"{spec.label}: {part}", "int", f"{'fewest' if part == 'minimum' else 'most'} {spec.unit}", spec.low, spec.high)
+
+
+def expected_text(spec: FieldSpec) -> str:
+    """What a value of this field must be, in words (with readable bounds)."""
+    if spec.valid:
+        return spec.valid
+    unit = f" {spec.unit}" if spec.unit and spec.unit != "0-1" else ""
+    if spec.kind in ("int", "optional_int"):
+        text = f"a whole number from {readable(spec.low)} to {readable(spec.high)}{unit}"
+        return f"empty (automatic) or {text}" if spec.kind == "optional_int" else text
+    if spec.kind == "number":
+        return f"a number {'above' if spec.strict_low else 'from'} {readable(spec.low)} to {readable(spec.high)}{unit}"
+    if spec.kind == "date":
+        return "a date as YYYY-MM-DD"
+    if spec.kind == "weights":
+        return _WEIGHTS_EXPECTED
+    return "an object {minimum, maximum, exponent}"
+
+
+def parse_text(name: str, text: Any) -> Any:
+    """A form's text for field `name` as its value: None when empty, `Unparsed` when not of its kind.
+
+    Nothing is rounded or stripped into shape: "1.5" or "abc12" for a whole number stay as
+    typed (an `Unparsed`), so `GraphConfig.errors()` reports them next to the field.
+    """
+    spec = field_spec(name)
+    if not isinstance(text, str):
+        return text
+    typed = text.strip()
+    if not typed:
+        return None
+    if spec.kind in ("int", "optional_int"):
+        return int(typed.replace(",", "")) if _WHOLE.fullmatch(typed) else Unparsed(text, expected_text(spec))
+    if spec.kind == "number":
+        try:
+            return float(typed)
+        except ValueError:
+            return Unparsed(text, expected_text(spec))
+    if spec.kind == "weights":
+        return _parse_weights(text)
+    return typed
+
+
+def format_text(name: str, value: Any) -> str:
+    """A field's value as the form shows it: "" for None, weights as "a: 0.6, b: 0.4"."""
+    if value is None:
+        return ""
+    if isinstance(value, Unparsed):
+        return value.text
+    if field_spec(name).kind == "weights" and isinstance(value, Mapping):
+        return ", ".join(f"{key}: {weight:g}" for key, weight in value.items())
+    return str(value)
+
+
+def _parse_weights(text: str) -> dict[str, float] | Unparsed:
+    weights: dict[str, float] = {}
+    for pair in re.split(r"[,\n]", text):
+        if not pair.strip():
+            continue
+        key, sep, value = pair.rpartition(":")
+        try:
+            weights[key.strip()] = float(value)
+        except ValueError:
+            return Unparsed(text, _WEIGHTS_EXPECTED)
+        if not sep:
+            return Unparsed(text, _WEIGHTS_EXPECTED)
+    return weights
+
+
+def label(name: str) -> str:
+    """A field's label for people; sub-keys are kept ("Income bracket weights ['<30K']")."""
+    head, bracket, rest = name.partition("[")
+    try:
+        return field_spec(head).label + (f" [{rest}" if bracket else "")
+    except KeyError:
+        return name
+
+
+def _field_names_pattern() -> re.Pattern[str]:
+    # Only snake_case or dotted names: one-word names ("households") read as plain words.
+    every = {*FIELDS, *(f"{n}.{p}" for n, s in FIELDS.items() if s.kind == "counts" for p in ("minimum", "maximum", "exponent"))}
+    names = sorted((n for n in every if "_" in n or "." in n), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+
+
+def describe(error: ConfigError, with_label: bool = True) -> str:
+    """An error in people's words: the field's label, "empty" for nothing typed, other fields by label."""
+    expected = _field_names_pattern().sub(lambda m: label(m.group(1)), error.expected)
+    got = "" if isinstance(error.value, (Mapping, list)) else got_text(error.value) + "; "
+    text = f"{got}expected {expected}"
+    text = text if text.endswith(".") else text + "."
+    return f"{label(error.field)}: {text}" if with_label else text[0].upper() + text[1:]
+
+
+def _check(name: str, spec: FieldSpec, value: Any) -> None:
+    """Raise ConfigError when `value` is not valid for `spec`."""
+    if isinstance(value, Unparsed):
+        raise ConfigError(name, value.text, value.expected)
+    if spec.kind == "optional_int" and value is None:
+        return
+    if spec.kind in ("int", "optional_int"):
+        if isinstance(value, bool) or not isinstance(value, int) or not spec.low <= value <= spec.high:
+            raise ConfigError(name, value, expected_text(spec))
+    elif spec.kind == "number":
+        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+        if not ok or value > spec.high or value < spec.low or (spec.strict_low and value == spec.low):
+            raise ConfigError(name, value, expected_text(spec))
+    elif spec.kind == "date":
+        _date(name, value)
+    elif spec.kind == "weights":
+        _weights(name, value, list(spec.allowed) if spec.allowed is not None else None, list(spec.required))
+    elif spec.kind == "counts":
+        _counts(name, value)
+    else:
+        raise ValueError(f"unknown field kind {spec.kind!r} of {name}")
 
 
 def _date(name: str, value: Any) -> _dt.date:
@@ -340,14 +546,49 @@ def _weights(name: str, value: Any, allowed: list[str] | None = None, required: 
         raise ConfigError(name, dict(value), f"weights that sum to 1 (these sum to {total:.6g})")
 
 
-def _counts(name: str, value: Any, low: int, high: int) -> None:
+def _counts(name: str, value: Any) -> None:
     if not isinstance(value, CountDistribution):
         raise ConfigError(name, value, "an object {minimum, maximum, exponent}")
-    _integer(f"{name}.minimum", value.minimum, low, high)
-    _integer(f"{name}.maximum", value.maximum, low, high)
+    for part in ("minimum", "maximum", "exponent"):
+        _check(f"{name}.{part}", field_spec(f"{name}.{part}"), getattr(value, part))
     if value.minimum > value.maximum:
         raise ConfigError(f"{name}.minimum", value.minimum, f"at most {name}.maximum ({value.maximum})")
-    _number(f"{name}.exponent", value.exponent, 0, 10)
+
+
+# ---- rules between fields: (the fields a rule reads, the check) ---------------------------
+def _window_order(c: GraphConfig) -> None:
+    if _dt.date.fromisoformat(c.end_date) <= _dt.date.fromisoformat(c.start_date):
+        raise ConfigError("end_date", c.end_date, f"a date after start_date ({c.start_date})")
+
+
+def _ordered(low: str, high: str) -> Callable[[GraphConfig], None]:
+    def check(c: GraphConfig) -> None:
+        if getattr(c, low) > getattr(c, high):
+            raise ConfigError(low, getattr(c, low), f"at most {high} ({getattr(c, high)})")
+
+    return check
+
+
+def _identifier_types(c: GraphConfig) -> None:
+    weights = c.identifier_type_weights
+    if len(weights) < 2:
+        raise ConfigError("identifier_type_weights", dict(weights), "email_hash and at least one probabilistic type")
+    if not any(w > 0 for t, w in weights.items() if t != "email_hash" and t not in SHARED_IDENTIFIER_TYPES):
+        raise ConfigError("identifier_type_weights", dict(weights), "a positive weight for a personal type (cookie_id, mobile_ad_id or device_id)")
+
+
+def _campaigns_fit_window(c: GraphConfig) -> None:
+    days = (_dt.date.fromisoformat(c.end_date) - _dt.date.fromisoformat(c.start_date)).days
+    if days > 0 and c.campaign_max_days >= days:
+        raise ConfigError("campaign_max_days", c.campaign_max_days, f"fewer days than the window {c.start_date}..{c.end_date} ({days})")
+
+
+RULES: tuple[tuple[tuple[str, ...], Callable[[GraphConfig], None]], ...] = (
+    (("start_date", "end_date"), _window_order),
+    *(((low, high), _ordered(low, high)) for low, high in ORDERED_PAIRS),
+    (("identifier_type_weights",), _identifier_types),
+    (("start_date", "end_date", "campaign_max_days"), _campaigns_fit_window),
+)
 
 
 def _count_distribution(name: str, value: Any) -> CountDistribution:

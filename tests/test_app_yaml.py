@@ -59,10 +59,11 @@ def test_app_yaml_env_entries_are_plain_values_or_resource_references(app_yaml):
         assert isinstance(entry.get("value", ""), str), f"{entry['name']}: app.yaml values must be strings"
 
 
-def test_app_yaml_destination_defaults_to_bryan_li_synthetic_data(app_yaml):
+def test_app_yaml_supplies_the_destination_and_code_has_no_personal_default(app_yaml):
     env = app_env(app_yaml)
 
-    assert env[app_settings.CATALOG_ENV] == app_settings.DEFAULT_CATALOG == "bryan_li"
+    assert env[app_settings.CATALOG_ENV] == "bryan_li"
+    assert app_settings.DEFAULT_CATALOG == ""
     assert env[app_settings.SCHEMA_ENV] == app_settings.DEFAULT_SCHEMA == "synthetic_data"
     assert app_settings.default_destination(env) == ("bryan_li", "synthetic_data")
 
@@ -70,7 +71,7 @@ def test_app_yaml_destination_defaults_to_bryan_li_synthetic_data(app_yaml):
 def test_deployer_override_of_catalog_and_schema_wins():
     env = {app_settings.CATALOG_ENV: "analytics", app_settings.SCHEMA_ENV: "graphs"}
     assert app_settings.default_destination(env) == ("analytics", "graphs")
-    assert app_settings.default_destination({}) == ("bryan_li", "synthetic_data")
+    assert app_settings.default_destination({}) == ("", "synthetic_data")
 
 
 @pytest.mark.parametrize("variable", [app_settings.CATALOG_ENV, app_settings.SCHEMA_ENV])

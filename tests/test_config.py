@@ -58,6 +58,7 @@ def test_power_law_pmf_sums_to_one_and_is_heavy_tailed():
         ({"identifier_type_weights": {"cookie_id": 1.0}}, "identifier_type_weights", "email_hash"),
         ({"confidence_min": 0.99, "confidence_max": 0.9}, "confidence_min", "at most confidence_max"),
         ({"colour": "blue"}, "colour", "one of the config fields"),
+        ({"housholds": 5}, "housholds", "did you mean 'households'"),
     ],
 )
 def test_bad_config_names_field_value_and_what_is_valid(changes, field, fragment):
@@ -72,3 +73,44 @@ def test_bad_config_names_field_value_and_what_is_valid(changes, field, fragment
 def test_invalid_json_is_a_config_error():
     with pytest.raises(ConfigError, match="valid JSON"):
         GraphConfig.from_json("{households: 5")
+
+
+def test_errors_lists_every_problem_at_once_in_field_order():
+    config = GraphConfig.unchecked({**GraphConfig().to_dict(), "seed": 1.5, "households": 0, "age_min": 90, "age_max": 80, "response_rate": 2})
+    assert [e.field for e in config.errors()] == ["seed", "households", "age_min", "response_rate"]
+    assert GraphConfig().errors() == []
+
+
+def test_a_rule_between_fields_is_skipped_while_one_of_its_fields_is_wrong():
+    config = GraphConfig.unchecked({**GraphConfig().to_dict(), "start_date": "someday"})
+    assert [e.field for e in config.errors()] == ["start_date"]
+
+
+def test_every_config_field_has_its_metadata():
+    import dataclasses
+
+    from engine.config import FIELDS, expected_text
+
+    assert [f.name for f in dataclasses.fields(GraphConfig)] == list(FIELDS)
+    for name, spec in FIELDS.items():
+        assert spec.label and spec.help and expected_text(spec), name
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("1.5", True), ("abc12", True), ("1,5", True), ("", False), (" 42 ", False), ("1,000", False)])
+def test_text_for_a_whole_number_is_never_rounded_or_stripped_into_one(typed, kept):
+    from engine.config import Unparsed, parse_text
+
+    value = parse_text("seed", typed)
+    assert isinstance(value, Unparsed) == kept
+    if kept:
+        assert value.text == typed
+
+
+def test_messages_use_labels_say_empty_and_give_readable_bounds():
+    from engine.config import describe
+
+    problems = GraphConfig.unchecked({**GraphConfig().to_dict(), "households": None, "start_date": "2025-01-01", "end_date": "2024-01-01"}).errors()
+    assert [describe(e) for e in problems] == [
+        "Households: empty; expected a whole number from 1 to 1 trillion households.",
+        "Window end: got '2024-01-01'; expected a date after Window start (2025-01-01).",
+    ]

@@ -63,8 +63,8 @@ def test_next_is_refused_while_the_step_is_invalid_and_the_error_shows_at_the_fi
     values = {**defaults(page), "households": 0}
     out = page.form.on_next("refused", 1, *raw(values))
     assert out[page.form.step] == 1
-    assert shown_errors(page, out) == {"households": "⚠ Got 0; expected a whole number from 1 to 1,099,511,627,776."}
-    assert "1 field to fix" in out[page.form.parts["message"]]
+    assert shown_errors(page, out) == {"households": "⚠ Got 0; expected a whole number from 1 to 1 trillion households."}
+    assert out[page.form.parts["message"]] == "⚠ 1 field to fix: Households."
     assert page.ctx.store.load_checkpoint("refused") is None
 
 
@@ -78,9 +78,29 @@ def test_a_valid_step_moves_on_and_is_checkpointed(page):
 
 
 def test_live_check_shows_errors_while_typing_and_blanks_the_row_preview(page):
-    out = page.form.on_live(2, *raw({**defaults(page), "age_sd": 0}))
-    assert shown_errors(page, out) == {"age_sd": "⚠ Got 0; expected a number above 0 to 100."}
-    assert out[page.form.parts["preview_table"]] == []
+    out = page.form.on_edit("live", 2, *raw({**defaults(page), "age_sd": "0"}))
+    assert shown_errors(page, out) == {"age_sd": "⚠ Got 0.0; expected a number above 0 to 100 years."}
+    assert out[page.form.parts["preview_table"]]["value"] == []
+    assert out[page.form.parts["message"]] == "⚠ 1 field to fix: Age standard deviation."
+    fixed = page.form.on_edit("live", 2, *raw({**defaults(page), "age_sd": "12"}))
+    assert shown_errors(page, fixed) == {} and fixed[page.form.parts["message"]] == ""
+
+
+def test_every_edit_is_saved_as_typed_so_a_reload_restores_it_at_its_step(page):
+    page.form.on_edit("typist", 3, *raw({**defaults(page), "identifiers.maximum": "9", "seed": "1.5"}))
+    out = page.form.on_load(gr.Request(query_params={"session": "typist"}))
+    assert out[page.form.step] == 3
+    assert out[page.form.inputs["identifiers.maximum"]] == "9" and out[page.form.inputs["seed"]] == "1.5"
+
+
+def test_step_5_is_checked_live_and_its_preview_never_contradicts_an_error(page):
+    out = page.form.on_edit("dest", 5, *raw({**defaults(page), "folder": "", "purpose": "bad name!"}))
+    assert set(shown_errors(page, out)) == {"folder", "purpose"}
+    assert shown_errors(page, out)["folder"].startswith("⚠ Empty; expected a folder path")
+    assert "appear here once these are valid: Purpose (name prefix), Parent folder (local)" in out[page.form.parts["destination_preview"]]
+    fixed = page.form.on_edit("dest", 5, *raw(defaults(page)))
+    assert shown_errors(page, fixed) == {} and fixed[page.form.parts["message"]] == ""
+    assert "This run will be written to the folder" in fixed[page.form.parts["destination_preview"]]
 
 
 def test_back_needs_no_valid_step(page):
@@ -123,17 +143,21 @@ def test_uploading_a_config_file_fills_the_form_and_shows_its_errors(page, tmp_p
     good = tmp_path / "good.json"
     good.write_text(GraphConfig(households=4321, seed=5).to_json())
     out = page.form.on_upload("uploader", 3, str(good), *raw(defaults(page)))
-    assert out[page.form.inputs["households"]] == 4321 and out[page.form.step] == 1
+    assert out[page.form.inputs["households"]] == "4321" and out[page.form.step] == 1
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"households": 10, "response_rate": 7}))
     out = page.form.on_upload("uploader", 1, str(bad), *raw(defaults(page)))
     assert out[page.form.step] == 4
     assert list(shown_errors(page, out)) == ["response_rate"]
+    other = tmp_path / "other-tool.json"
+    other.write_text(json.dumps({"name": "x", "columns": [1], "rows": 10}))
+    out = page.form.on_upload("uploader", 1, str(other), *raw(defaults(page)))
+    assert out[page.form.parts["message"]] == "⚠ other-tool.json: This file is not an idgraph config: start from one downloaded on the review step of this form."
 
 
 def test_launch_queues_a_worker_and_the_runs_tab_shows_progress_and_results(page):
     values = {**defaults(page), "households": 1000}
-    out = page.launch("launcher", 6, *raw(values))
+    out = page.launch("launcher", 6, False, *raw(values))
     run_id = out[page.runs.parts["run_select"]]["value"]
     assert out[page.tabs].selected == "runs"
     record = page.ctx.runner.wait(run_id, 30)
@@ -155,7 +179,7 @@ def test_launch_queues_a_worker_and_the_runs_tab_shows_progress_and_results(page
 
 
 def test_a_launch_with_an_invalid_field_goes_back_to_its_step(page):
-    out = page.launch("invalid-launch", 6, *raw({**defaults(page), "campaigns": 0}))
+    out = page.launch("invalid-launch", 6, False, *raw({**defaults(page), "campaigns": 0}))
     assert out[page.form.step] == 4
     assert list(shown_errors(page, out)) == ["campaigns"]
     assert page.ctx.runner.runs_for("invalid-launch") == []
@@ -163,7 +187,7 @@ def test_a_launch_with_an_invalid_field_goes_back_to_its_step(page):
 
 def test_cancel_from_the_runs_tab_stops_the_run(page):
     values = {**defaults(page), "households": 2000}  # another folder than the launch test's run
-    run_id = page.launch("canceller", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+    run_id = page.launch("canceller", 6, False, *raw(values))[page.runs.parts["run_select"]]["value"]
     deadline = time.monotonic() + 30
     while not page.ctx.runner.snapshot(run_id)["tables"] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -219,7 +243,7 @@ def test_unity_catalog_review_checks_permissions_and_launch_runs_a_job(workspace
         out = page.form.on_next("uc-session", 5, *raw(values))
         assert "Allowed" in out[p["permission"]] and out[p["launch"]]["interactive"]
 
-        run_id = page.launch("uc-session", 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+        run_id = page.launch("uc-session", 6, False, *raw(values))[page.runs.parts["run_select"]]["value"]
         record = page.ctx.runner.wait(run_id, 30)
         assert record["status"] == "succeeded", record
         (submit,) = workspace.requests_to("/api/2.2/jobs/runs/submit")

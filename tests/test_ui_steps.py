@@ -26,14 +26,14 @@ def test_default_form_passes_every_step(values):
 
 def test_zero_households_is_reported_at_the_field_with_the_valid_range(values):
     errors = steps.step_errors(1, {**values, "households": 0})
-    assert errors == {"households": "Got 0; expected a whole number from 1 to 1,099,511,627,776."}
+    assert errors == {"households": "Got 0; expected a whole number from 1 to 1 trillion households."}
 
 
 def test_every_bad_field_of_a_step_gets_its_own_message(values):
     bad = {**values, "age_mean": 500, "age_min": 90, "gender_weights": "female: 0.5, male: 0.2"}
     errors = steps.step_errors(2, bad)
     assert set(errors) == {"age_mean", "age_min", "gender_weights"}
-    assert errors["age_min"] == "Got 90; expected at most age_max (85)."
+    assert errors["age_min"] == "Got 90; expected at most Oldest age (85)."
     assert "sum to 1 (these sum to 0.7)" in errors["gender_weights"]
 
 
@@ -57,6 +57,31 @@ def test_earlier_step_passes_while_a_later_field_conflicts_then_that_step_report
     short_window = {**values, "end_date": "2023-02-01"}  # 31 days; campaigns default to 90
     assert steps.step_errors(1, short_window) == {}
     assert steps.step_errors(4, short_window) == {"campaign_max_days": "Got 90; expected fewer days than the window 2023-01-01..2023-02-01 (31)."}
+
+
+@pytest.mark.parametrize("typed", ["1.5", "abc12", "12abc", "1,5", "1e3"])
+def test_a_seed_that_is_not_a_whole_number_is_an_error_kept_as_typed(values, typed):
+    assert steps.step_errors(1, {**values, "seed": typed}) == {"seed": f"Got {typed!r}; expected a whole number between about -9.2 and 9.2 quintillion (64-bit)."}
+
+
+def test_whole_numbers_are_read_as_people_type_them(values):
+    assert steps.config_from_values({**values, "households": " 1,000,000 ", "seed": "-7"}) == GraphConfig(households=1_000_000, seed=-7)
+
+
+def test_an_empty_field_is_called_empty_and_an_empty_optional_field_stays_empty(values):
+    assert steps.step_errors(1, {**values, "households": ""}) == {"households": "Empty; expected a whole number from 1 to 1 trillion households."}
+    assert values["partitions"] == ""
+    assert steps.config_from_values(values).partitions is None
+    assert steps.config_to_values(steps.config_from_values(values))["partitions"] == ""
+
+
+def test_form_labels_help_and_bounds_come_from_the_config_metadata():
+    from engine.config import FIELDS
+
+    assert steps.FIELD_BY_NAME["households"].label == FIELDS["households"].label
+    assert steps.FIELD_BY_NAME["start_date"].label == "Window start (YYYY-MM-DD)"
+    assert steps.FIELD_BY_NAME["partitions"].label == "Spark partitions (optional)"
+    assert steps.FIELD_BY_NAME["seed"].help == FIELDS["seed"].help
 
 
 def test_errors_of_later_steps_do_not_block_the_current_one(values):
@@ -110,7 +135,7 @@ def test_bad_purpose_is_refused_by_the_engines_name_rule(values):
 
 def test_unity_catalog_needs_a_configured_workspace(values):
     _, errors = steps.destination_errors({**values, "destination": steps.UNITY_CATALOG}, GraphConfig(), False, NOW)
-    assert "DATABRICKS_HOST" in errors["destination"]
+    assert errors["destination"] == steps.UNITY_CATALOG_UNAVAILABLE
 
 
 def test_unity_catalog_names_are_checked_and_tables_follow_the_convention(values):
@@ -127,18 +152,24 @@ def test_uploaded_job_config_fills_graph_and_destination(values):
     job = {"graph": GraphConfig(households=777, age_mean=40.0).to_dict(), "destination": {"catalog": "c", "schema": "s", "purpose": "demo", "launched_at": NOW.isoformat()}}
     loaded, problem = steps.values_from_config_json(json.dumps(job), values)
     assert problem is None
-    assert (loaded["households"], loaded["age_mean"], loaded["catalog"], loaded["purpose"], loaded["destination"]) == (777, 40.0, "c", "demo", steps.UNITY_CATALOG)
+    assert (loaded["households"], loaded["age_mean"], loaded["catalog"], loaded["purpose"], loaded["destination"]) == ("777", "40.0", "c", "demo", steps.UNITY_CATALOG)
 
 
 def test_uploaded_config_with_an_unknown_field_is_refused_by_name(values):
-    loaded, problem = steps.values_from_config_json('{"housholds": 5}', values)
+    loaded, problem = steps.values_from_config_json('{"housholds": 5, "seed": 1, "households": 3}', values)
     assert loaded == values
-    assert problem.startswith("housholds: not a config field")
+    assert problem == "This idgraph config has field(s) this version does not know: 'housholds'. Remove them or use a newer idgraph."
+
+
+def test_a_json_from_another_tool_is_called_not_an_idgraph_config(values):
+    loaded, problem = steps.values_from_config_json('{"name": "x", "columns": [], "rows": 5, "seed": 1}', values)
+    assert loaded == values
+    assert problem.startswith("This file is not an idgraph config")
 
 
 def test_uploaded_invalid_values_are_kept_so_the_form_can_show_them(values):
     loaded, problem = steps.values_from_config_json('{"households": 0}', values)
-    assert problem is None and loaded["households"] == 0
+    assert problem is None and loaded["households"] == "0"
     assert list(steps.step_errors(1, loaded)) == ["households"]
 
 

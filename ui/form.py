@@ -1,15 +1,20 @@
 """The launch tab: six steps with Back/Next, inline errors, live row counts, review and launch.
 
-Components are generated from `ui.steps.FIELDS`; every handler gets the session id, the
-current step and all field values, validates with `ui.steps` (the engine's checks) and
-returns only the components it changes. Next is refused while the step has an error and
-each error shows under its field; a valid step is checkpointed for the session, so a
-reload or an app restart with `?session=<id>` in the URL comes back to the same form.
+Components are generated from `ui.steps.FIELDS` (labels, help and bounds from the engine's
+field metadata); every handler gets the session id, the current step and all field values
+as typed, validates with `ui.steps` (the engine's `GraphConfig.errors()`, every problem at
+once) and returns only the components it changes. Every edit is checked live and saved for
+the session as typed, so a reload or an app restart with `?session=<id>` in the URL comes
+back to the same form, at the same step, with the same text. Next is refused while the step
+has an error; each error shows under its field. The review step estimates time and disk
+from the benchmark results and asks to confirm a large run.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import html
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,37 +22,14 @@ from typing import Any
 import gradio as gr
 
 from engine import TABLES, GraphConfig, expected_rows, names, render_table
+from engine import config as config_fields
 from engine.config import ConfigError
 
-from . import steps
+from . import estimate as estimates, steps
 from .context import AppContext
 from .jobs import check_destination, permission_text
 from .state import is_session_id, new_session_id
 
-# Rows of fields per step (steps 1-5); the order inside a row is left to right.
-LAYOUT: dict[int, list[list[str]]] = {
-    1: [["preset"], ["households", "seed", "partitions"], ["start_date", "end_date"]],
-    2: [
-        ["household_size_weights"],
-        ["income_weights"],
-        ["age_mean", "age_sd", "age_min", "age_max"],
-        ["gender_weights", "shared_surname_rate"],
-        ["education_weights"],
-    ],
-    3: [["identifiers.minimum", "identifiers.maximum", "identifiers.exponent"], ["identifier_type_weights"], ["confidence_min", "confidence_max"]],
-    4: [
-        ["content_items", "content_zipf_exponent"],
-        ["content_category_weights"],
-        ["events.minimum", "events.maximum", "events.exponent"],
-        ["engagement_type_weights"],
-        ["campaigns", "campaign_min_days", "campaign_max_days"],
-        ["campaign_channel_weights"],
-        ["exposures.minimum", "exposures.maximum", "exposures.exponent"],
-        ["response_rate", "attribution_window_days"],
-        ["response_type_weights"],
-    ],
-    5: [["destination"], ["purpose", "overwrite"], ["folder", "format"], ["catalog", "schema"]],
-}
 # Step 5 rows shown for one destination only (keyed by the row's first field).
 DESTINATION_ROWS = {"folder": steps.LOCAL, "catalog": steps.UNITY_CATALOG}
 STEP_INTRO = {
@@ -64,40 +46,51 @@ def slug(name: str) -> str:
     return name.replace(".", "-").replace("_", "-")
 
 
-def make_input(f: steps.Field, value: Any) -> Any:
-    """The Gradio component for a form field (labelled, with its help text)."""
+def make_input(f: steps.Field, value: Any, databricks_configured: bool = False) -> Any:
+    """The Gradio component for a form field (labelled, with its help text).
+
+    Numbers are text boxes: what the user types is kept as typed and parsed by the engine
+    (`engine.config.parse_text`), so "1.5" for a whole number is an error, never rounded.
+    """
     common = {"label": f.label, "info": f.help or None, "value": value, "elem_id": f"field-{slug(f.name)}"}
+    if f.name == "destination" and not databricks_configured:
+        return gr.Radio(choices=[steps.LOCAL], **{**common, "info": f"{f.help}. {steps.UNITY_CATALOG_UNAVAILABLE}"})
     if f.kind in ("preset", "choice"):
         return gr.Radio(choices=list(f.choices), **common)
-    if f.kind in ("int", "optional_int"):
-        return gr.Number(precision=0, **common)
-    if f.kind == "number":
-        return gr.Number(**common)
     if f.kind == "bool":
         return gr.Checkbox(**common)
     return gr.Textbox(max_lines=2 if f.kind == "weights" else 1, **common)
 
 
-def destination_preview(values: dict[str, Any]) -> str:
+def destination_preview(values: dict[str, Any], errors: dict[str, str] | None = None) -> str:
     """Where step 5's choices put the run, with the current minute standing in for the launch time."""
+    blocking = [name for name in ("destination", "purpose", "folder", "catalog", "schema") if name in (errors or {})]
+    if blocking:
+        labels = ", ".join(steps.FORM_ONLY[name].label for name in blocking)
+        return f"The run's name and location appear here once these are valid: {labels}."
     try:
         prefix = names.table_prefix(values.get("purpose"), steps.config_from_values(values).households, _dt.datetime.now(_dt.timezone.utc))
     except ConfigError:
-        return ""
+        return "The run's name appears here once every field of steps 1-4 is valid."
     if values.get("destination") == steps.UNITY_CATALOG:
         where = f"tables `{values.get('catalog')}.{values.get('schema')}.{prefix}_<table>` (8 tables)"
     else:
-        where = f"the folder `{Path(str(values.get('folder') or '.')).expanduser().absolute() / prefix}`"
+        where = f"the folder `{Path(str(values.get('folder'))).expanduser().absolute() / prefix}`"
     return f"This run will be written to {where}; the name carries the launch time (UTC, to the minute)."
 
 
 def stepper_html(step: int) -> str:
-    """The step indicator: done steps, the current one highlighted, the ones to come."""
+    """The step list (current step marked with aria-current) and the step's heading, focused on Next/Back."""
     items = []
     for number, title in enumerate(steps.STEPS, start=1):
         state = "done" if number < step else "current" if number == step else "todo"
-        items.append(f'<li class="step {state}"><span class="num">{number}</span> {title}</li>')
-    return f'<ol class="stepper" data-step="{step}">{"".join(items)}</ol>'
+        current = ' aria-current="step"' if number == step else ""
+        items.append(f'<li class="step {state}"{current}><span class="num">{number}.</span> {html.escape(title)}</li>')
+    heading = f"Step {step} of {len(steps.STEPS)}: {html.escape(steps.STEPS[step - 1])}"
+    return (
+        f'<nav aria-label="Form steps"><ol class="stepper" data-step="{step}">{"".join(items)}</ol></nav>'
+        f'<h2 id="step-heading" class="step-heading" tabindex="-1">{heading}</h2>'
+    )
 
 
 @dataclass
@@ -124,13 +117,32 @@ class Form:
     def outputs(self) -> list[Any]:
         return [self.session, self.step, *self.parts.values(), *self.groups, *self.destination_rows.values(), *self.input_list, *self.errors.values()]
 
+    def live_outputs(self) -> list[Any]:
+        p = self.parts
+        return [p["preview_table"], p["preview_total"], p["message"], p["destination_preview"], *self.errors.values()]
+
+    def error_updates(self, step: int, errors: dict[str, str]) -> dict[Any, Any]:
+        """Each error box of the form: the message of its field when that field is on `step`."""
+        out = {}
+        for name, box in self.errors.items():
+            text = errors.get(name, "") if steps.FIELD_BY_NAME[name].step == step else ""
+            out[box] = gr.update(value=f"⚠ {text}" if text else "", visible=bool(text))
+        return out
+
+    def live_errors(self, step: int, values: dict[str, Any]) -> dict[str, str]:
+        """Errors of the fields on `step` as the user types (the folder is checked without creating it)."""
+        if step >= steps.REVIEW_STEP:
+            return {}
+        errors = steps.step_errors(step, values, self.ctx.databricks, touch_disk=False)
+        return {name: text for name, text in errors.items() if name in steps.FIELD_BY_NAME and steps.FIELD_BY_NAME[name].step == step}
+
     def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False) -> dict[Any, Any]:
         """Updates that show `step`: its group, the stepper, buttons, errors of that step, review."""
         p = self.parts
         out: dict[Any, Any] = {
             self.step: step,
             p["stepper"]: stepper_html(step),
-            p["intro"]: f"**Step {step} of {len(steps.STEPS)}: {steps.STEPS[step - 1]}.** {STEP_INTRO[step]}",
+            p["intro"]: STEP_INTRO[step],
             p["back"]: gr.update(interactive=step > 1),
             p["next"]: gr.update(visible=step < steps.REVIEW_STEP),
             p["launch"]: gr.update(visible=step == steps.REVIEW_STEP),
@@ -138,9 +150,7 @@ class Form:
         }
         for number, group in enumerate(self.groups, start=1):
             out[group] = gr.update(visible=number == step)
-        for name, box in self.errors.items():
-            text = errors.get(name, "") if steps.FIELD_BY_NAME[name].step == step else ""
-            out[box] = gr.update(value=f"⚠ {text}" if text else "", visible=bool(text))
+        out.update(self.error_updates(step, errors))
         for first, kind in DESTINATION_ROWS.items():
             out[self.destination_rows[first]] = gr.update(visible=values.get("destination") == kind)
         if set_values:
@@ -148,7 +158,7 @@ class Form:
                 out[component] = values.get(name)
         out.update(self.preview(values))
         if step == steps.DESTINATION_STEP:
-            out[p["destination_preview"]] = destination_preview(values)
+            out[p["destination_preview"]] = destination_preview(values, errors)
         if step == steps.REVIEW_STEP:
             out.update(self.review(values))
         return out
@@ -157,19 +167,24 @@ class Form:
         rows, total = steps.expected_table(values)
         p = self.parts
         if total is None:
-            return {p["preview_total"]: "⚠ Expected row counts appear once every field is valid.", p["preview_table"]: []}
-        return {p["preview_table"]: rows, p["preview_total"]: f"**{total:,} rows expected in total** (means of the configured distributions)."}
+            return {p["preview_total"]: "⚠ Expected row counts appear once every field is valid.", p["preview_table"]: gr.update(value=[], visible=False)}
+        return {p["preview_table"]: gr.update(value=rows, visible=True), p["preview_total"]: f"**{total:,} rows expected in total** (means of the configured distributions)."}
+
+    def estimate(self, config: GraphConfig) -> estimates.Estimate | None:
+        return estimates.estimate(config.households, expected_rows(config), self.ctx.bench_results, estimates.machine_cores(self.ctx.cores))
 
     def review(self, values: dict[str, Any]) -> dict[Any, Any]:
-        """The review step: summary, config JSON and its download, the SQL, the permission check."""
+        """The review step: summary, estimate, config JSON and its download, the SQL, the permission check."""
         p = self.parts
+        blocked = {p["launch"]: gr.update(visible=True, interactive=False), p["launchable"]: False, p["confirm"]: gr.update(visible=False, value=False), p["estimate"]: ""}
         try:
             config = steps.config_from_values(values)
         except ConfigError as exc:  # a restored or uploaded form that is no longer valid
-            return {p["summary"]: f"⚠ Fix {exc.field} first: {exc.expected}", p["launch"]: gr.update(visible=True, interactive=False)}
+            step = steps.first_invalid_step({exc.field: ""})
+            return {**blocked, p["summary"]: f"⚠ Fix {config_label(exc.field)} on step {step} first: {exc.expected}"}
         target, errors = steps.destination_errors(values, config, self.ctx.databricks)
         if target is None:
-            return {p["summary"]: "⚠ " + " ".join(errors.values()), p["launch"]: gr.update(visible=True, interactive=False)}
+            return {**blocked, p["summary"]: "⚠ Fix step 5 first: " + " ".join(errors.values())}
         download = self._config_file(config)
         permission = "Not needed: a local folder is written by this machine's own worker process."
         permission = f"**Permission check:** {permission}"
@@ -186,15 +201,35 @@ class Form:
             f"{target.kind}: `{target.location}`" + (f" ({target.format})" if target.kind == steps.LOCAL else "")
             + f". Names: `{target.prefix}`" + ("; existing tables are replaced." if target.overwrite else ".")
         )
+        estimate_text, confirm = self._estimate_text(config, target)
         return {
             p["summary"]: summary,
+            p["estimate"]: estimate_text,
+            p["confirm"]: gr.update(visible=confirm, value=False, label=CONFIRM_LABEL),
             p["config_json"]: config.to_json(),
             p["download"]: gr.update(value=str(download)),
             p["sql"]: render_table("households", config),
             p["sql_table"]: gr.update(value="households"),
             p["permission"]: permission,
-            p["launch"]: gr.update(visible=True, interactive=permission_ok),
+            p["launchable"]: permission_ok,
+            p["launch"]: gr.update(visible=True, interactive=permission_ok and not confirm),
         }
+
+    def _estimate_text(self, config: GraphConfig, target: steps.Target) -> tuple[str, bool]:
+        """The review's time and disk estimate for this machine, and whether it asks for confirmation."""
+        if target.kind != steps.LOCAL:
+            return "", False
+        found = self.estimate(config)
+        if found is None:
+            return f"No time or size estimate: no benchmark results in `{Path(self.ctx.bench_results).absolute()}` (the app's --bench-results).", False
+        free = shutil.disk_usage(next(p for p in Path(target.location).parents if p.exists())).free
+        text = (
+            f"**Expected on this machine:** about **{estimates.human_seconds(found.seconds)}** and **{estimates.human_bytes(found.bytes)}** on disk "
+            f"({estimates.human_bytes(free)} free there). Interpolated from the benchmark results {found.source}."
+        )
+        if found.bytes > free:
+            text += f"\n\n⚠ Not enough free disk space for this run at `{target.location}`."
+        return text, found.needs_confirmation
 
     def _config_file(self, config: GraphConfig) -> Path:
         folder = Path(self.ctx.store.root) / "downloads"
@@ -205,45 +240,52 @@ class Form:
 
     # ---- handlers ------------------------------------------------------------------------
     def on_load(self, request: gr.Request) -> dict[Any, Any]:
-        """Restore the session named in the URL (?session=...), or start a new one."""
+        """Restore the session named in the URL (?session=...) as last edited, or start a new one."""
         asked = (request.query_params.get("session") if request is not None else None) or ""
         session = asked if is_session_id(asked) else new_session_id()
         saved = self.ctx.store.load_checkpoint(session) or {}
         values = {**steps.default_values(self.ctx.databricks, self.ctx.out_root), **(saved.get("values") or {})}
         step = saved.get("step", 1) if isinstance(saved.get("step"), int) and 1 <= saved.get("step") <= steps.REVIEW_STEP else 1
-        message = f"Resumed session `{session}` at step {step}." if saved else ""
-        return {self.session: session, **self.render(step, values, {}, message, set_values=True)}
+        message = f"Resumed session `{session}` at step {step}, as last edited ({saved.get('saved_at', '')} UTC)." if saved else ""
+        return {self.session: session, **self.render(step, values, self.live_errors(step, values), message, set_values=True)}
+
+    def on_edit(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+        """Every edit: saved for the session as typed, then this step's errors and the previews, live."""
+        values = self.values(raw)
+        if is_session_id(session):
+            self.ctx.checkpoint(session, step, values)
+        errors = self.live_errors(step, values)
+        out = {**self.preview(values), **self.error_updates(step, errors), self.parts["message"]: steps.error_summary(errors) if errors else ""}
+        out[self.parts["destination_preview"]] = destination_preview(values, errors) if step == steps.DESTINATION_STEP else ""
+        return out
 
     def on_next(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
         values = self.values(raw)
         errors = steps.step_errors(step, values, self.ctx.databricks)
         if errors:
-            where = steps.first_invalid_step(errors)
-            count = len(errors)
-            message = f"⚠ {count} field{'s' if count > 1 else ''} to fix before going on" + (f" (on step {where})" if where != step else "") + "."
-            return self.render(where or step, values, errors, message)
+            where = steps.first_invalid_step(errors) or step
+            shown = {name: text for name, text in errors.items() if steps.first_invalid_step({name: text}) == where}
+            message = steps.error_summary(shown) + (f" (on step {where})" if where != step else "")
+            return self.render(where, values, errors, message)
         self.ctx.checkpoint(session, step + 1, values)
         return self.render(step + 1, values, {}, f"Step {step} saved.")
 
     def on_back(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
-        return self.render(max(1, step - 1), self.values(raw), {})
-
-    def on_live(self, step: int, *raw: Any) -> dict[Any, Any]:
-        """While typing on steps 1-4: the row preview and this step's errors (step 5 checks the disk, so only on Next)."""
         values = self.values(raw)
-        out = self.preview(values)
-        if step < steps.DESTINATION_STEP:
-            errors = steps.step_errors(step, values)
-            for name in (f.name for f in steps.fields_of(step)):
-                text = errors.get(name, "")
-                out[self.errors[name]] = gr.update(value=f"⚠ {text}" if text else "", visible=bool(text))
-        return out
+        back = max(1, step - 1)
+        if is_session_id(session):
+            self.ctx.checkpoint(session, back, values)
+        return self.render(back, values, self.live_errors(back, values))
 
-    def on_preset(self, preset: str) -> Any:
-        return steps.PRESETS.get(preset, gr.skip())
+    def on_preset(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+        """A preset picked: households follow it, then the same live checks as any edit."""
+        values = self.values(raw)
+        if values["preset"] in steps.PRESETS:
+            values["households"] = str(steps.PRESETS[values["preset"]])
+        return {self.inputs["households"]: values["households"], **self.on_edit(session, step, *[values[n] for n in steps.FIELD_NAMES])}
 
     def on_households(self, households: Any) -> str:
-        return steps.preset_for(int(households) if isinstance(households, float) and households.is_integer() else households)
+        return steps.preset_for(households)
 
     def on_destination(self, destination: str) -> dict[Any, Any]:
         return {self.destination_rows[first]: gr.update(visible=destination == kind) for first, kind in DESTINATION_ROWS.items()}
@@ -258,26 +300,39 @@ class Form:
         values, problem = steps.values_from_config_json(text, current)
         if problem:
             return self.render(step, current, {}, f"⚠ {Path(path).name}: {problem}")
+        note = ""
+        if values.get("destination") == steps.UNITY_CATALOG and not self.ctx.databricks:
+            values["destination"] = steps.LOCAL
+            note = f" Its Unity Catalog destination was replaced by a local folder: {steps.UNITY_CATALOG_UNAVAILABLE}"
         errors = steps.step_errors(steps.DESTINATION_STEP - 1, values)
         where = steps.first_invalid_step(errors) or 1
-        message = f"Loaded {Path(path).name}." + (f" ⚠ {len(errors)} field(s) need fixing, first on step {where}." if errors else " Check each step, then launch.")
+        if is_session_id(session):
+            self.ctx.checkpoint(session, where, values)
+        message = f"Loaded {Path(path).name}." + (f" {steps.error_summary(errors)} First on step {where}." if errors else " Check each step, then launch.") + note
         return self.render(where, values, errors, message, set_values=True)
 
-    def on_launch(self, session: str, step: int, *raw: Any) -> tuple[str | None, dict[Any, Any]]:
+    def on_confirm(self, confirmed: bool, launchable: bool) -> tuple[bool, Any]:
+        return bool(confirmed), gr.update(interactive=bool(confirmed) and bool(launchable))
+
+    def on_launch(self, session: str, step: int, confirmed: bool, *raw: Any) -> tuple[str | None, dict[Any, Any]]:
         """Validate everything once more, then queue the run; returns (run id or None, updates)."""
         values = self.values(raw)
         errors = steps.step_errors(steps.DESTINATION_STEP, values, self.ctx.databricks)
         if errors:
             where = steps.first_invalid_step(errors) or step
-            return None, self.render(where, values, errors, f"⚠ Not launched: fix the marked field(s) on step {where}.")
+            return None, self.render(where, values, errors, f"⚠ Not launched. {steps.error_summary(errors)}")
         config = steps.config_from_values(values)
         target, _ = steps.destination_errors(values, config, self.ctx.databricks)
+        assert target is not None
+        found = self.estimate(config) if target.kind == steps.LOCAL else None
+        if found is not None and found.needs_confirmation and not confirmed:
+            return None, {self.parts["message"]: f"⚠ Not launched: this run takes about {estimates.human_seconds(found.seconds)} and {estimates.human_bytes(found.bytes)}; tick the confirmation first."}
         try:
             run_id = submit_run(self.ctx, session, config, target)
         except ConfigError as exc:
-            return None, {self.parts["message"]: f"⚠ Not launched: {exc}"}
+            return None, {self.parts["message"]: f"⚠ Not launched: {config_fields.describe(exc)}"}
         self.ctx.checkpoint(session, step, values)
-        return run_id, {self.parts["message"]: f"Launched run `{run_id}`: follow it on the Runs tab."}
+        return run_id, {self.parts["message"]: f"Launched run `{target.prefix}`: follow it on the Runs tab."}
 
     def on_sql(self, table: str, *raw: Any) -> str:
         try:
@@ -286,9 +341,16 @@ class Form:
             return f"-- fix the config first: {exc}"
 
 
+CONFIRM_LABEL = "I have read the time and disk estimate above: launch this large run"
+
+
+def config_label(name: str) -> str:
+    return steps.FIELD_BY_NAME[name].label if name in steps.FIELD_BY_NAME else config_fields.label(name)
+
+
 def submit_run(ctx: AppContext, session: str, config: GraphConfig, target: steps.Target) -> str:
     """Queue a run of `config` into `target` for `session`; Unity Catalog is permission-checked again first."""
-    fields = {"households": config.households, "expected": expected_rows(config), "table_names": target.table_names}
+    fields = {"households": config.households, "expected": expected_rows(config), "table_names": target.table_names, "name": target.prefix}
     if target.kind == steps.UNITY_CATALOG:
         assert target.job is not None
         destination = target.job.destination
@@ -309,17 +371,17 @@ def build(ctx: AppContext) -> Form:
     form.session = gr.Textbox(visible=False, elem_id="session-id")
     form.step = gr.State(1)
     p["stepper"] = gr.HTML(stepper_html(1), elem_id="stepper")
-    p["intro"] = gr.Markdown(elem_id="step-intro")
+    p["intro"] = gr.Markdown(STEP_INTRO[1], elem_id="step-intro")
     with gr.Row():
         p["upload"] = gr.UploadButton("Start from a config file (.json)", file_types=[".json"], type="filepath", size="sm", scale=0, elem_id="upload-config")
         p["message"] = gr.Markdown(elem_id="form-message")
     for step in range(1, steps.REVIEW_STEP):
         with gr.Column(visible=step == 1, elem_id=f"step-{step}") as group:
-            for row in LAYOUT[step]:
+            for row in steps.LAYOUT[step]:
                 with gr.Row(equal_height=False) as row_block:
                     for name in row:
                         with gr.Column(min_width=200):
-                            form.inputs[name] = make_input(steps.FIELD_BY_NAME[name], defaults.get(name))
+                            form.inputs[name] = make_input(steps.FIELD_BY_NAME[name], defaults.get(name), ctx.databricks)
                             form.errors[name] = gr.Markdown(visible=False, elem_classes=["field-error"], elem_id=f"error-{slug(name)}")
                 if row[0] in DESTINATION_ROWS:
                     form.destination_rows[row[0]] = row_block
@@ -328,15 +390,20 @@ def build(ctx: AppContext) -> Form:
             if step == 1:
                 with gr.Group():
                     p["preview_total"] = gr.Markdown(elem_id="expected-total")
-                    p["preview_table"] = gr.Dataframe(headers=["table", "expected rows"], interactive=False, elem_id="expected-rows", max_height=340)
+                    p["preview_table"] = gr.Dataframe(headers=["table", "expected rows"], interactive=False, elem_id="expected-rows", max_height=340, visible=False)
         form.groups.append(group)
     with gr.Column(visible=False, elem_id="step-6") as review:
         p["summary"] = gr.Markdown(elem_id="review-summary")
+        p["estimate"] = gr.Markdown(elem_id="review-estimate")
+        p["confirm"] = gr.Checkbox(label=CONFIRM_LABEL, value=False, visible=False, elem_id="confirm-large")
+        p["confirmed"] = gr.State(False)
+        p["launchable"] = gr.State(False)
         with gr.Row():
-            with gr.Column(scale=1):
-                p["config_json"] = gr.Code(language="json", label="Config (JSON), usable with: idgraph generate --config FILE", lines=14, max_lines=22, interactive=False)
+            with gr.Column(scale=1, min_width=300):
+                p["config_json"] = gr.Code(language="json", label="Config (JSON)", lines=14, max_lines=22, interactive=False)
+                gr.Markdown("Use it with `idgraph generate --config FILE`.")
                 p["download"] = gr.DownloadButton("Download config JSON", size="sm", elem_id="download-config")
-            with gr.Column(scale=1):
+            with gr.Column(scale=1, min_width=300):
                 p["sql_table"] = gr.Dropdown(list(TABLES), value="households", label="Rendered SQL of table", info="exactly what Spark runs for this config")
                 p["sql"] = gr.Code(language="sql", label="SQL", lines=14, max_lines=22, interactive=False, elem_id="review-sql")
         p["permission"] = gr.Markdown(label="Permission check", elem_id="permission")
@@ -348,31 +415,20 @@ def build(ctx: AppContext) -> Form:
 
     outputs = form.outputs()
     state_inputs = [form.session, form.step, *form.input_list]
-    p["next"].click(form.on_next, state_inputs, outputs, api_name="next", show_progress="minimal")
-    p["back"].click(form.on_back, state_inputs, outputs, api_name="back", show_progress="hidden")
-    p["upload"].upload(form.on_upload, [form.session, form.step, p["upload"], *form.input_list], outputs, api_name="upload_config")
+    p["next"].click(form.on_next, state_inputs, outputs, api_name="next", show_progress="minimal").then(None, js=FOCUS_HEADING_JS)
+    p["back"].click(form.on_back, state_inputs, outputs, api_name="back", show_progress="hidden").then(None, js=FOCUS_HEADING_JS)
+    p["upload"].upload(form.on_upload, [form.session, form.step, p["upload"], *form.input_list], outputs, api_name="upload_config").then(None, js=FOCUS_HEADING_JS)
     p["sql_table"].change(form.on_sql, [p["sql_table"], *form.input_list], p["sql"], show_progress="hidden", api_visibility="private")
-    form.inputs["preset"].input(form.on_preset, form.inputs["preset"], form.inputs["households"], show_progress="hidden", api_visibility="private")
+    p["confirm"].input(form.on_confirm, [p["confirm"], p["launchable"]], [p["confirmed"], p["launch"]], show_progress="hidden", api_visibility="private")
+    form.inputs["preset"].input(form.on_preset, state_inputs, [form.inputs["households"], *form.live_outputs()], show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     form.inputs["households"].input(form.on_households, form.inputs["households"], form.inputs["preset"], show_progress="hidden", api_visibility="private")
     form.inputs["destination"].change(form.on_destination, form.inputs["destination"], list(form.destination_rows.values()), show_progress="hidden", api_visibility="private")
-    destination_fields = [form.inputs[f.name] for f in steps.fields_of(steps.DESTINATION_STEP)]
-    gr.on(
-        [c.change for c in destination_fields],
-        lambda *raw: destination_preview(form.values(raw)),
-        form.input_list,
-        p["destination_preview"],
-        show_progress="hidden",
-        trigger_mode="always_last",
-        api_visibility="private",
-    )
-    live_fields = [form.inputs[f.name] for f in steps.FIELDS if f.step < steps.DESTINATION_STEP]
-    gr.on(
-        [c.change for c in live_fields],
-        form.on_live,
-        [form.step, *form.input_list],
-        [p["preview_table"], p["preview_total"], *form.errors.values()],
-        show_progress="hidden",
-        trigger_mode="always_last",
-        api_visibility="private",
-    )
+    # Every edit, on every step: saved as typed, checked live. `always_last` drops the checks
+    # queued behind a newer keystroke, so fast typing is checked once it pauses.
+    edited = [form.inputs[name].input for name in steps.FIELD_NAMES if name != "preset"]
+    gr.on(edited, form.on_edit, state_inputs, form.live_outputs(), show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     return form
+
+
+# After Next/Back the step's heading takes the focus, so keyboard and screen-reader users start at the new step.
+FOCUS_HEADING_JS = "() => { requestAnimationFrame(() => { const h = document.getElementById('step-heading'); if (h) h.focus(); }); }"

@@ -22,15 +22,69 @@ from .context import AppContext  # noqa: E402
 # Seconds the runner gets to stop workers on shutdown; the whole exit stays under 15 s.
 SHUTDOWN_SECONDS = 10.0
 
+# Colours meet WCAG 2.1 AA (text contrast >= 4.5:1 on white, checked by tests/test_ui_e2e.py),
+# and every focusable control shows a visible focus ring.
 CSS = """
-.stepper { display: flex; flex-wrap: wrap; gap: 6px; list-style: none; padding: 0; margin: 4px 0 8px; }
-.stepper .step { padding: 6px 12px; border-radius: 999px; border: 1px solid var(--border-color-primary); font-size: 0.92em; color: var(--body-text-color-subdued); }
-.stepper .step .num { font-weight: 700; margin-right: 2px; }
-.stepper .step.current { background: var(--color-accent); border-color: var(--color-accent); color: white; }
-.stepper .step.done { border-color: var(--color-accent); color: var(--color-accent); }
-.field-error, .field-error p { color: #c62828 !important; font-size: 0.9em; margin-top: -6px !important; }
+:root, .gradio-container {
+  --body-text-color-subdued: #4b5563; --block-info-text-color: #4b5563; --block-label-text-color: #374151;
+  --block-title-text-color: #374151; --input-placeholder-color: #6b7280;
+  --button-primary-background-fill: #4338ca; --button-primary-background-fill-hover: #3730a3; --button-primary-text-color: #ffffff;
+  --button-secondary-text-color: #1f2937; --link-text-color: #3730a3;
+}
+.stepper { display: flex; flex-wrap: wrap; gap: 4px 18px; list-style: none; padding: 0; margin: 4px 0 2px; }
+.stepper .step { font-size: 0.92em; color: #4b5563; }
+.stepper .step .num { margin-right: 2px; }
+.stepper .step.current { color: #1e1b4b; font-weight: 700; text-decoration: underline; text-underline-offset: 4px; }
+.stepper .step.done { color: #3730a3; }
+.step-heading { font-size: 1.25em; margin: 8px 0 0; }
+.field-error, .field-error p { color: #b71c1c !important; font-size: 0.9em; margin-top: -6px !important; }
 #form-message p { margin: 6px 0; }
+input:focus-visible, textarea:focus-visible, button:focus-visible, select:focus-visible, [tabindex]:focus-visible, a:focus-visible {
+  outline: 3px solid #4338ca !important; outline-offset: 2px !important;
+}
+footer, footer * { color: #374151 !important; }
 """
+
+# Ties each visible error to its field (aria-invalid, aria-describedby), names radio groups
+# by their label, makes the form message a polite live region and replaces Gradio's
+# untranslated "common.*" status keys and its "undefined plot" alt text with words.
+A11Y_HEAD = """<script>
+(() => {
+  const set = (el, name, value) => {
+    if (value === null) { if (el.hasAttribute(name)) el.removeAttribute(name); }
+    else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  };
+  const sync = () => {
+    document.querySelectorAll('[id^="error-"]').forEach((box) => {
+      const field = document.getElementById('field-' + box.id.slice(6));
+      if (!field) return;
+      const shown = box.offsetParent !== null && box.innerText.trim() !== '';
+      field.querySelectorAll('input:not([type=radio]):not([type=checkbox]), textarea').forEach((input) => {
+        set(input, 'aria-invalid', shown ? 'true' : null);
+        set(input, 'aria-describedby', shown ? box.id : null);
+      });
+    });
+    document.querySelectorAll('[role=radiogroup], fieldset').forEach((group) => {
+      const block = group.closest('[id^="field-"]') || group.parentElement;
+      const title = block && block.querySelector('[data-testid="block-info"], .block-title, legend, span');
+      if (title && title.textContent.trim() && !group.getAttribute('aria-label')) set(group, 'aria-label', title.textContent.trim());
+    });
+    const message = document.getElementById('form-message');
+    if (message) { set(message, 'role', 'status'); set(message, 'aria-live', 'polite'); }
+    document.querySelectorAll('.sr-only, [aria-live]').forEach((el) => {
+      if (el.children.length === 0 && /^common\\.[a-z_]+$/.test(el.textContent.trim())) el.textContent = 'Updated';
+    });
+    document.querySelectorAll('img[alt^="undefined"]').forEach((img) => {
+      const block = img.closest('.block');
+      const label = block && block.querySelector('[data-testid="block-label"], label');
+      set(img, 'alt', (label && label.textContent.trim()) || 'Benchmark plot');
+    });
+  };
+  let queued = false;
+  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; sync(); }); } })
+    .observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['style', 'class', 'hidden'] });
+})();
+</script>"""
 
 
 @dataclass
@@ -44,9 +98,9 @@ class Page:
     runs: runs_tab.RunsTab
     bench: bench_tab.BenchTab
 
-    def launch(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
+    def launch(self, session: str, step: int, confirmed: bool, *raw: Any) -> dict[Any, Any]:
         """Launch from the review step; on success switch to the Runs tab showing the new run."""
-        run_id, updates = self.form.on_launch(session, step, *raw)
+        run_id, updates = self.form.on_launch(session, step, confirmed, *raw)
         if run_id is None:
             return updates
         choices = [(views.run_label(r), r["run_id"]) for r in self.ctx.runner.runs_for(session)]
@@ -83,7 +137,7 @@ def build_page(ctx: AppContext) -> Page:
                 bench = bench_tab.build(ctx)
         page = Page(ctx, demo, tabs, form, runs, bench)
         launch_outputs = [*form.outputs(), tabs, runs.parts["run_select"], runs.parts["shown"]]
-        form.parts["launch"].click(page.launch, [form.session, form.step, *form.input_list], launch_outputs, api_name="launch")
+        form.parts["launch"].click(page.launch, [form.session, form.step, form.parts["confirmed"], *form.input_list], launch_outputs, api_name="launch")
         loaded = demo.load(form.on_load, None, form.outputs(), api_name="load_session")
         loaded.then(session_text, form.session, session_note, api_visibility="private").then(None, form.session, None, js=SESSION_URL_JS)
         demo.load(bench.on_refresh, None, [bench.parts[k] for k in bench_tab.VIEW], api_visibility="private")
@@ -104,7 +158,7 @@ def serve(ctx: AppContext, host: str, port: int, ready: threading.Event | None =
     demo = build_app(ctx)
     started = time.perf_counter()
     demo.queue(default_concurrency_limit=16).launch(
-        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False, theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, footer_links=["api"]
+        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False, theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, head=A11Y_HEAD, footer_links=["api"]
     )
     print(f"idgraph ui: listening on http://{host}:{port} (state in {ctx.store.root}; started in {time.perf_counter() - started:.1f}s)", flush=True)
     if ready is not None:

@@ -41,6 +41,7 @@ class RunsTab:
         wanted = {
             "choices": (choices, record["run_id"] if record else None),
             "history": views.history_rows(runs),
+            "details": record is not None,
         }
         if record is None:
             wanted["status"] = "No runs in this session yet: fill in the form on the Launch tab and launch one."
@@ -64,6 +65,8 @@ class RunsTab:
                 fresh[p["status"]] = value
             elif key == "progress":
                 fresh[p["progress"]] = value
+            elif key == "details":
+                fresh[p["details"]] = gr.update(visible=value)
             elif key == "cancel":
                 fresh[p["cancel"]] = gr.update(visible=value)
             elif key == "results":
@@ -77,7 +80,7 @@ class RunsTab:
         first = next((t for t in TABLES if t in (record.get("samples") or {})), "households")
         return {
             p["location"]: views.location_text(record),
-            p["checks_summary"]: views.checks_summary(record),
+                p["checks_summary"]: views.checks_summary(record),
             p["checks"]: views.check_rows(record),
             p["sample_table"]: gr.update(value=first),
             p["samples"]: views.sample_table(record, first),
@@ -96,7 +99,7 @@ class RunsTab:
         _, record = self._selected(session, run_id)
         if record is None or not self.ctx.runner.cancel(record["run_id"], session):
             return "Nothing to cancel: the run has already ended."
-        return f"Cancelling run `{record['run_id']}`: the worker is stopped and no partial table is left."
+        return f"Cancelling run `{views.run_name(record)}`: stopping the worker and removing its partial tables."
 
 
 def _jsonable(value: Any) -> Any:
@@ -113,19 +116,22 @@ def build(ctx: AppContext, session: Any) -> RunsTab:
         p["cancel"] = gr.Button("Cancel run", variant="stop", visible=False, scale=1, elem_id="cancel")
     p["status"] = gr.Markdown(elem_id="run-status")
     p["cancel_message"] = gr.Markdown()
-    p["progress"] = gr.Dataframe(headers=views.PROGRESS_HEADERS, interactive=False, label="Tables: progress and row counts", elem_id="run-progress")
-    p["location"] = gr.Markdown(elem_id="run-location")
-    with gr.Accordion("Validation checks", open=True):
-        p["checks_summary"] = gr.Markdown(elem_id="checks-summary")
-        p["checks"] = gr.Dataframe(headers=views.CHECK_HEADERS, interactive=False, wrap=True, column_widths=["24%", "8%", "10%", "58%"], max_height=900, elem_id="run-checks")
-    with gr.Accordion("Sample rows", open=True):
-        p["sample_table"] = gr.Dropdown(list(TABLES), value="households", label="Table", elem_id="sample-table")
-        p["samples"] = gr.Dataframe(interactive=False, elem_id="run-samples")
-    with gr.Accordion("Manifest", open=False):
-        p["manifest"] = gr.Code(language="json", lines=12, max_lines=30, interactive=False, elem_id="run-manifest")
-    p["history"] = gr.Dataframe(headers=views.HISTORY_HEADERS, interactive=False, wrap=True, label="Run history (this session)", elem_id="run-history")
+    # Tables only once the session has a run: no empty placeholder grids before.
+    with gr.Column(visible=False, elem_id="run-details") as details:
+        p["progress"] = gr.Dataframe(headers=views.PROGRESS_HEADERS, interactive=False, label="Tables: progress and row counts", elem_id="run-progress")
+        p["location"] = gr.Markdown(elem_id="run-location")
+        with gr.Accordion("Validation checks", open=True):
+            p["checks_summary"] = gr.Markdown(elem_id="checks-summary")
+            p["checks"] = gr.Dataframe(headers=views.CHECK_HEADERS, interactive=False, wrap=True, column_widths=["24%", "8%", "10%", "58%"], max_height=900, elem_id="run-checks")
+        with gr.Accordion("Sample rows", open=True):
+            p["sample_table"] = gr.Dropdown(list(TABLES), value="households", label="Table", elem_id="sample-table")
+            p["samples"] = gr.Dataframe(value=views.sample_table({}, None), interactive=False, elem_id="run-samples")
+        with gr.Accordion("Manifest", open=False):
+            p["manifest"] = gr.Code(language="json", lines=12, max_lines=30, interactive=False, elem_id="run-manifest")
+        p["history"] = gr.Dataframe(headers=views.HISTORY_HEADERS, interactive=False, wrap=True, label="Run history (this session)", elem_id="run-history")
+    p["details"] = details
     timer = gr.Timer(TICK_SECONDS)
-    outputs = [p[k] for k in ("run_select", "history", "status", "progress", "cancel", "location", "checks_summary", "checks", "sample_table", "samples", "manifest", "shown")]
+    outputs = [p[k] for k in ("run_select", "history", "status", "progress", "cancel", "location", "checks_summary", "checks", "sample_table", "samples", "manifest", "details", "shown")]
     timer.tick(tab.on_tick, [session, p["run_select"], p["shown"]], outputs, show_progress="hidden", api_name="runs_tick")
     p["run_select"].input(tab.on_select, [session, p["run_select"]], [p["shown"]], show_progress="hidden", api_visibility="private")
     p["sample_table"].input(tab.on_sample, [session, p["run_select"], p["sample_table"]], p["samples"], show_progress="hidden", api_visibility="private")

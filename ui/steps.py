@@ -10,14 +10,15 @@ form's text syntax (weights typed as `category: weight, ...`) is parsed here. Ev
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from engine import TABLES, GraphConfig, app_settings, expected_rows, names
+from engine import config as config_fields
 from engine.config import ConfigError
 from engine.generate import make_sink
 from engine.job_config import DEFAULT_PURPOSE, JobConfig
@@ -60,62 +61,57 @@ class Field:
         return self.step < DESTINATION_STEP and self.kind != "preset"
 
 
-def _count_fields(name: str, step: int, what: str, unit: str) -> list[Field]:
-    return [
-        Field(f"{name}.minimum", step, "int", f"{what}: minimum", f"fewest {unit} per person"),
-        Field(f"{name}.maximum", step, "int", f"{what}: maximum", f"most {unit} per person"),
-        Field(f"{name}.exponent", step, "number", f"{what}: tail exponent", "heavy tail P(n) ~ (n - min + 1)^-exponent; larger = fewer big counts"),
-    ]
+# Rows of fields per step (steps 1-5), left to right. Config fields take their label, help,
+# kind and bounds from `engine.config.FIELDS`; the form-only fields are defined below.
+LAYOUT: dict[int, list[list[str]]] = {
+    1: [["preset"], ["households", "seed", "partitions"], ["start_date", "end_date"]],
+    2: [
+        ["household_size_weights"],
+        ["income_weights"],
+        ["age_mean", "age_sd", "age_min", "age_max"],
+        ["gender_weights", "shared_surname_rate"],
+        ["education_weights"],
+    ],
+    3: [["identifiers.minimum", "identifiers.maximum", "identifiers.exponent"], ["identifier_type_weights"], ["confidence_min", "confidence_max"]],
+    4: [
+        ["content_items", "content_zipf_exponent"],
+        ["content_category_weights"],
+        ["events.minimum", "events.maximum", "events.exponent"],
+        ["engagement_type_weights"],
+        ["campaigns", "campaign_min_days", "campaign_max_days"],
+        ["campaign_channel_weights"],
+        ["exposures.minimum", "exposures.maximum", "exposures.exponent"],
+        ["response_rate", "attribution_window_days"],
+        ["response_type_weights"],
+    ],
+    5: [["destination"], ["purpose", "overwrite"], ["folder", "format"], ["catalog", "schema"]],
+}
+FORM_ONLY: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("preset", 1, "preset", "Scale preset", "pick a size, or type any number of households below", tuple(PRESETS) + (CUSTOM,)),
+        Field("destination", 5, "choice", "Destination", "where the eight tables are written", (LOCAL, UNITY_CATALOG)),
+        Field("purpose", 5, "text", "Purpose (name prefix)", "first part of the run's name (letters, digits, underscores); the name is shown below"),
+        Field("folder", 5, "text", "Parent folder (local)", "each run gets its own folder inside it, named as shown below"),
+        Field("format", 5, "choice", "Table format (local)", "Delta (readable by any Delta reader) or plain Parquet", FORMATS),
+        Field("catalog", 5, "text", "Catalog (Unity Catalog)", "letters, digits and underscores"),
+        Field("schema", 5, "text", "Schema (Unity Catalog)", "letters, digits and underscores"),
+        Field("overwrite", 5, "bool", "Overwrite existing tables of the same name", "otherwise a launch onto existing tables is refused"),
+    )
+}
 
 
-_WEIGHTS_HELP = "category: weight pairs, comma separated; weights sum to 1"
+def _form_field(name: str, step: int) -> Field:
+    if name in FORM_ONLY:
+        return FORM_ONLY[name]
+    spec = config_fields.field_spec(name)
+    label = f"{spec.label} ({spec.unit})" if spec.unit and spec.unit.lower() not in spec.label.lower() else spec.label
+    if spec.kind == "optional_int":
+        label += " (optional)"
+    return Field(name, step, spec.kind, label, spec.help)
 
-FIELDS: tuple[Field, ...] = (
-    # 1 scale & seed
-    Field("preset", 1, "preset", "Scale preset", "pick a size, or type any number of households below", tuple(PRESETS) + (CUSTOM,)),
-    Field("households", 1, "int", "Households", "rows of the households table; everything else scales with it"),
-    Field("seed", 1, "int", "Seed", "same seed + same settings = the same tables, on any machine"),
-    Field("partitions", 1, "optional_int", "Spark partitions (optional)", "leave empty for automatic; never changes the data"),
-    Field("start_date", 1, "date", "Window start (YYYY-MM-DD)", "first day any event can happen"),
-    Field("end_date", 1, "date", "Window end (YYYY-MM-DD)", "last day any event can happen"),
-    # 2 households & demographics
-    Field("household_size_weights", 2, "weights", "Household size weights (people: weight)", "share of households with 1..8 adults (default: US Census CPS 2023)"),
-    Field("income_weights", 2, "weights", "Income bracket weights", _WEIGHTS_HELP),
-    Field("age_mean", 2, "number", "Age mean (years)", "adult age ~ Normal(mean, sd), clipped to [min, max]"),
-    Field("age_sd", 2, "number", "Age standard deviation (years)", "spread of adult ages"),
-    Field("age_min", 2, "int", "Youngest age (years)", "ages below are clipped up to this"),
-    Field("age_max", 2, "int", "Oldest age (years)", "ages above are clipped down to this"),
-    Field("gender_weights", 2, "weights", "Gender weights", _WEIGHTS_HELP),
-    Field("education_weights", 2, "weights", "Education weights", "default: ACS 2022 attainment, adults 25+"),
-    Field("shared_surname_rate", 2, "number", "Shared surname rate (0-1)", "share of a household's members who carry its surname"),
-    # 3 identity graph
-    *_count_fields("identifiers", 3, "Identifiers per person", "identifiers"),
-    Field("identifier_type_weights", 3, "weights", "Identifier type weights", "email_hash (each person's primary, confidence 1.0) plus cookie_id, mobile_ad_id, device_id, ctv_id"),
-    Field("confidence_min", 3, "number", "Confidence: lowest (0-1)", "probabilistic identifiers get a confidence in [lowest, highest]"),
-    Field("confidence_max", 3, "number", "Confidence: highest (0-1)", "email_hash identifiers always have 1.0"),
-    # 4 engagement & campaigns
-    Field("content_items", 4, "int", "Content items", "rows of content_catalog"),
-    Field("content_zipf_exponent", 4, "number", "Content popularity exponent (Zipf)", "0 = all items equally popular; 1 = classic Zipf"),
-    Field("content_category_weights", 4, "weights", "Content category weights", _WEIGHTS_HELP),
-    *_count_fields("events", 4, "Engagement events per person", "events"),
-    Field("engagement_type_weights", 4, "weights", "Engagement type weights", _WEIGHTS_HELP),
-    Field("campaigns", 4, "int", "Campaigns", "rows of the campaigns table"),
-    Field("campaign_channel_weights", 4, "weights", "Campaign channel weights", _WEIGHTS_HELP),
-    Field("campaign_min_days", 4, "int", "Shortest campaign (days)", "campaign length is drawn between shortest and longest"),
-    Field("campaign_max_days", 4, "int", "Longest campaign (days)", "must fit inside the time window of step 1"),
-    *_count_fields("exposures", 4, "Ad exposures per person", "exposures"),
-    Field("response_rate", 4, "number", "Response rate (0-1)", "share of exposures that get a response"),
-    Field("response_type_weights", 4, "weights", "Response type weights", _WEIGHTS_HELP),
-    Field("attribution_window_days", 4, "int", "Attribution window (days)", "a response happens within this many days of its exposure"),
-    # 5 destination
-    Field("destination", 5, "choice", "Destination", "where the eight tables are written", (LOCAL, UNITY_CATALOG)),
-    Field("purpose", 5, "text", "Purpose (name prefix)", "first part of the run's name (letters, digits, underscores); the name is shown below"),
-    Field("folder", 5, "text", "Parent folder (local)", "each run gets its own folder inside it, named as shown below"),
-    Field("format", 5, "choice", "Table format (local)", "Delta (readable by any Delta reader) or plain Parquet", FORMATS),
-    Field("catalog", 5, "text", "Catalog (Unity Catalog)", "letters, digits and underscores"),
-    Field("schema", 5, "text", "Schema (Unity Catalog)", "letters, digits and underscores"),
-    Field("overwrite", 5, "bool", "Overwrite existing tables of the same name", "otherwise a launch onto existing tables is refused"),
-)
+
+FIELDS: tuple[Field, ...] = tuple(_form_field(name, step) for step, rows in LAYOUT.items() for row in rows for name in row)
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 CONFIG_FIELDS = tuple(f for f in FIELDS if f.is_config)
@@ -126,30 +122,6 @@ def fields_of(step: int) -> list[Field]:
 
 
 # ---- raw form values <-> config values -----------------------------------------------------
-def format_weights(weights: Mapping[str, float]) -> str:
-    """`{"a": 0.6, "b": 0.4}` -> "a: 0.6, b: 0.4" (the form's text for a weights field)."""
-    return ", ".join(f"{key}: {value:g}" for key, value in weights.items())
-
-
-def parse_weights(name: str, text: Any) -> dict[str, float]:
-    """The form's "a: 0.6, b: 0.4" text as a mapping; ConfigError(name, ...) when it is not that shape."""
-    expected = "category: weight pairs separated by commas, e.g. 'a: 0.6, b: 0.4'"
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(name, text, expected)
-    weights: dict[str, float] = {}
-    for pair in re.split(r"[,\n]", text):
-        if not pair.strip():
-            continue
-        key, sep, value = pair.rpartition(":")
-        try:
-            weights[key.strip()] = float(value)
-        except ValueError:
-            raise ConfigError(name, pair.strip(), expected) from None
-        if not sep:
-            raise ConfigError(name, pair.strip(), expected)
-    return weights
-
-
 def _config_value(config: GraphConfig, name: str) -> Any:
     value: Any = config
     for part in name.split("."):
@@ -174,31 +146,16 @@ def default_values(databricks_configured: bool = False, out_root: str = "out") -
 
 
 def config_to_values(config: GraphConfig) -> dict[str, Any]:
-    """A config as the form's raw values (weights as text, count distributions split)."""
-    values: dict[str, Any] = {}
-    for f in CONFIG_FIELDS:
-        value = _config_value(config, f.name)
-        values[f.name] = format_weights(value) if f.kind == "weights" else value
-    values["preset"] = preset_for(config.households)
+    """A config as the form's text (weights as "a: 0.6, ...", count distributions split, None as "")."""
+    values: dict[str, Any] = {f.name: config_fields.format_text(f.name, _config_value(config, f.name)) for f in CONFIG_FIELDS}
+    values["preset"] = preset_for(values["households"])
     return values
 
 
 def preset_for(households: Any) -> str:
-    """The preset label of a household count, or "Custom"."""
-    return next((label for label, n in PRESETS.items() if n == households), CUSTOM)
-
-
-def _parse(f: Field, raw: Any) -> Any:
-    if f.kind == "weights":
-        return parse_weights(f.name, raw)
-    if f.kind in ("int", "optional_int"):
-        if raw is None or raw == "":
-            return None
-        # Gradio numbers arrive as floats; a whole float is the integer the user typed.
-        return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
-    if f.kind == "date" and isinstance(raw, str):
-        return raw.strip()
-    return raw
+    """The preset label of a household count (as typed), or "Custom"."""
+    typed = config_fields.parse_text("households", households) if isinstance(households, str) else households
+    return next((label for label, n in PRESETS.items() if n == typed and not isinstance(typed, bool)), CUSTOM)
 
 
 def _set(data: dict[str, Any], name: str, value: Any) -> None:
@@ -209,8 +166,11 @@ def _set(data: dict[str, Any], name: str, value: Any) -> None:
         data[head] = value
 
 
-def _default_data() -> dict[str, Any]:
-    return GraphConfig().to_dict()
+def error_message(exc: ConfigError, field_name: str) -> str:
+    """The inline text for an error under its field: the label is above it, sub-keys are kept."""
+    sub = exc.field[len(field_name):].strip("[]'") if exc.field != field_name else ""
+    text = config_fields.describe(exc, with_label=False)
+    return f"{sub}: {text[0].lower()}{text[1:]}" if sub else text
 
 
 def form_field(config_field: str) -> str:
@@ -218,56 +178,27 @@ def form_field(config_field: str) -> str:
     return config_field.split("[", 1)[0]
 
 
-def error_message(exc: ConfigError, field_name: str) -> str:
-    """The inline text for an error; the label already names the field, sub-keys are kept."""
-    sub = exc.field[len(field_name):].strip("[]'") if exc.field != field_name else ""
-    got = "" if isinstance(exc.value, (dict, list)) else f"got {exc.value!r}; "
-    text = f"{got}expected {exc.expected}"
-    text = f"{sub}: {text}" if sub else text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
+def graph_errors(values: Mapping[str, Any], base: GraphConfig | None = None) -> tuple[GraphConfig | None, dict[str, str]]:
+    """Parse the form's text with the engine and validate once: (config or None, {field: message}).
 
-
-def graph_errors(values: Mapping[str, Any], steps: range | tuple[int, ...]) -> tuple[GraphConfig | None, dict[str, str]]:
-    """Validate the config fields; return (config or None, {form field: message}).
-
-    The engine reports one error at a time, so a failing field is reported and put back to
-    its default, and validation repeats until the config is valid: every bad field of
-    `steps` gets its own message. Fields of later steps are put back silently (they are
-    reported when their step is reached) unless their default does not fit the others
-    either (e.g. campaign days longer than a shortened window): then they are reported too
-    and no config is returned.
+    `GraphConfig.errors()` reports every problem at once. A problem of a config field that is
+    not on the form (e.g. from an uploaded file) is keyed by its config field name.
     """
-    data = _default_data()
-    defaults = _default_data()
-    errors: dict[str, str] = {}
+    data = (base or GraphConfig()).to_dict()
     for f in CONFIG_FIELDS:
-        try:
-            _set(data, f.name, _parse(f, values.get(f.name)))
-        except ConfigError as exc:
-            if f.step in steps:
-                errors[f.name] = error_message(exc, f.name)
-    reset: set[str] = set()
-    for _ in range(len(CONFIG_FIELDS) + 1):
-        try:
-            return GraphConfig.from_dict(data), errors
-        except ConfigError as exc:
-            name = form_field(exc.field)
-            if name not in FIELD_BY_NAME:
-                raise
-            if FIELD_BY_NAME[name].step in steps or name in reset:
-                errors.setdefault(name, error_message(exc, name))
-            if name in reset:
-                return None, errors
-            reset.add(name)
-            head, _, rest = name.partition(".")
-            _set(data, name, copy.deepcopy(defaults[head][rest] if rest else defaults[head]))
-    return None, errors
+        _set(data, f.name, config_fields.parse_text(f.name, values.get(f.name)))
+    problems = GraphConfig.unchecked(data).errors()
+    errors = {}
+    for exc in problems:
+        name = form_field(exc.field)
+        errors.setdefault(name, error_message(exc, name))
+    return (None if errors else GraphConfig.unchecked(data)), errors
 
 
 def config_from_values(values: Mapping[str, Any]) -> GraphConfig:
     """The valid config the form describes; ConfigError naming the first bad form field otherwise."""
-    config, errors = graph_errors(values, range(1, DESTINATION_STEP))
-    if errors or config is None:
+    config, errors = graph_errors(values)
+    if config is None:
         name, message = next(iter(errors.items()))
         raise ConfigError(name, values.get(name), message)
     return config
@@ -289,31 +220,37 @@ class Target:
 
 def destination_errors(
     values: Mapping[str, Any],
-    graph: GraphConfig,
+    graph: GraphConfig | None,
     databricks_configured: bool,
     now: _dt.datetime | None = None,
+    touch_disk: bool = True,
 ) -> tuple[Target | None, dict[str, str]]:
-    """Validate step 5 with the engine's checks; return (target or None, {form field: message})."""
+    """Validate step 5 with the engine's checks; return (target or None, {form field: message}).
+
+    Without a valid `graph` the fields are still checked (the name with the default scale),
+    but no target is returned. `touch_disk=False` (while typing) checks the folder without
+    creating anything; Next and Launch run the sink's own `prepare` and `abort`.
+    """
     now = now or _dt.datetime.now(_dt.timezone.utc)
     errors: dict[str, str] = {}
     overwrite = bool(values.get("overwrite"))
     purpose = values.get("purpose")
     try:
-        prefix = names.table_prefix(purpose, graph.households, now)
+        prefix = names.table_prefix(purpose, (graph or GraphConfig()).households, now)
     except ConfigError as exc:
         errors["purpose"] = error_message(exc, "purpose")
         prefix = ""
     kind = values.get("destination")
     if kind == UNITY_CATALOG:
         if not databricks_configured:
-            errors["destination"] = "Unity Catalog needs a Databricks workspace: set DATABRICKS_HOST (a Databricks App has it) and IDGRAPH_VOLUME."
+            errors["destination"] = UNITY_CATALOG_UNAVAILABLE
             return None, errors
         for name in ("catalog", "schema"):
             try:
                 names.validate_identifier(name, values.get(name))
             except ConfigError as exc:
                 errors[name] = error_message(exc, name)
-        if errors:
+        if errors or graph is None:
             return None, errors
         job = JobConfig.build(graph, values["catalog"], values["schema"], purpose=purpose, overwrite=overwrite, now=now)
         return Target(UNITY_CATALOG, job.destination.schema_name, "table", overwrite, job.prefix, job.table_names(), job), errors
@@ -322,41 +259,74 @@ def destination_errors(
         return None, errors
     folder = values.get("folder")
     if not isinstance(folder, str) or not folder.strip():
-        errors["folder"] = "Expected a folder path (it is created if missing)."
+        errors["folder"] = "Empty; expected a folder path (it is created if missing)."
+    if values.get("format") not in FORMATS:
+        errors["format"] = f"Got {values.get('format')!r}; expected one of {', '.join(FORMATS)}."
     if errors:
         return None, errors
-    out = str(Path(folder.strip()).expanduser().absolute() / prefix)
-    try:
-        # The sink's own checks: format, existing output without overwrite, writable parent.
-        sink = make_sink(out, values.get("format"), overwrite)
-        sink.prepare()
-        sink.abort()
-    except ConfigError as exc:
-        name = {"out": "folder", "format": "format"}.get(exc.field, "folder")
-        errors[name] = error_message(exc, exc.field)
+    out = Path(folder.strip()).expanduser().absolute() / prefix
+    problem = _folder_problem(out, values["format"], overwrite, touch_disk)
+    if problem:
+        errors["folder"] = problem
         return None, errors
-    return Target(LOCAL, out, values["format"], overwrite, prefix, {t: str(Path(out) / t) for t in TABLES}), errors
+    if graph is None:
+        return None, errors
+    return Target(LOCAL, str(out), values["format"], overwrite, prefix, {t: str(out / t) for t in TABLES}), errors
+
+
+UNITY_CATALOG_UNAVAILABLE = "Unity Catalog is available when this app runs as a Databricks App (see docs/deploy.md); here, choose a local folder."
+
+
+def _folder_problem(out: Path, format: str, overwrite: bool, touch_disk: bool) -> str | None:
+    """Why the run folder `out` cannot be written, or None."""
+    if touch_disk:
+        try:
+            # The sink's own checks: existing output without overwrite, writable parent.
+            sink = make_sink(str(out), format, overwrite)
+            sink.prepare()
+            sink.abort()
+        except ConfigError as exc:
+            return error_message(exc, exc.field)
+        return None
+    if out.exists() and not overwrite:
+        return f"Got {str(out)!r}; expected a run folder that does not exist yet, or tick Overwrite."
+    parent = next((p for p in out.parents if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+        return f"Got {str(out.parent)!r}; expected a folder this app can write to ({parent} is not writable)."
+    return None
 
 
 # ---- whole steps ---------------------------------------------------------------------------
-def step_errors(step: int, values: Mapping[str, Any], databricks_configured: bool = False) -> dict[str, str]:
-    """Errors of every field on steps 1..`step`, keyed by form field (empty = the step is valid)."""
-    graph, errors = graph_errors(values, range(1, min(step, DESTINATION_STEP - 1) + 1))
-    errors = {name: message for name, message in errors.items() if FIELD_BY_NAME[name].step <= step}
-    if step >= DESTINATION_STEP and graph is not None and not errors:
-        errors.update(destination_errors(values, graph, databricks_configured)[1])
+def step_errors(step: int, values: Mapping[str, Any], databricks_configured: bool = False, touch_disk: bool = True) -> dict[str, str]:
+    """Errors of every field on steps 1..`step`, keyed by form field (empty = the steps are valid)."""
+    graph, errors = graph_errors(values)
+    errors = {name: message for name, message in errors.items() if _step_of(name) <= step}
+    if step >= DESTINATION_STEP:
+        errors.update(destination_errors(values, graph, databricks_configured, touch_disk=touch_disk)[1])
     return errors
+
+
+def _step_of(name: str) -> int:
+    """The step that shows a field; config fields not on the form are shown on the review step."""
+    return FIELD_BY_NAME[name].step if name in FIELD_BY_NAME else REVIEW_STEP
 
 
 def first_invalid_step(errors: Mapping[str, str]) -> int | None:
     """The earliest step with an error (where the user has to go back to)."""
-    return min((FIELD_BY_NAME[name].step for name in errors), default=None)
+    return min((_step_of(name) for name in errors), default=None)
+
+
+def error_summary(errors: Mapping[str, str]) -> str:
+    """The banner over a step with errors: how many, and which fields by label."""
+    labels = [config_fields.label(name) if name not in FORM_ONLY else FORM_ONLY[name].label for name in errors]
+    count = len(labels)
+    return f"⚠ {count} field{'s' if count > 1 else ''} to fix: {', '.join(labels)}."
 
 
 def expected_table(values: Mapping[str, Any]) -> tuple[list[list[Any]], int | None]:
     """Rows [table, expected rows] for the live preview and the total; empty while any config field is invalid."""
-    config, errors = graph_errors(values, range(1, DESTINATION_STEP))
-    if config is None or errors:
+    config, _ = graph_errors(values)
+    if config is None:
         return [], None
     counts = expected_rows(config)
     return [[table, f"{rows:,}"] for table, rows in counts.items()], sum(counts.values())
@@ -367,16 +337,17 @@ def values_from_config_json(text: str, current: Mapping[str, Any]) -> tuple[dict
 
     Known fields are copied even when some are invalid, so the form can show each error
     at its field; returns (values, None) or (unchanged values, message) when the file is
-    not a config at all.
+    not an idgraph config at all.
     """
     import json
 
+    not_ours = "This file is not an idgraph config: start from one downloaded on the review step of this form."
     try:
         data = json.loads(text)
-    except (TypeError, ValueError) as exc:
-        return dict(current), f"Not a JSON file ({exc})."
+    except (TypeError, ValueError):
+        return dict(current), "This file is not JSON, so not an idgraph config."
     if not isinstance(data, dict):
-        return dict(current), "Expected a JSON object of config fields."
+        return dict(current), not_ours
     values = dict(current)
     if set(data) == {"graph", "destination"} and isinstance(data["graph"], dict):
         dest = data["destination"] if isinstance(data["destination"], dict) else {}
@@ -385,15 +356,17 @@ def values_from_config_json(text: str, current: Mapping[str, Any]) -> tuple[dict
                 values[key] = dest[key]
         values["destination"] = UNITY_CATALOG
         data = data["graph"]
-    known = _default_data()
-    unknown = sorted(set(data) - set(known))
+    unknown = sorted(set(data) - set(config_fields.FIELDS))
+    if unknown and len(unknown) * 2 >= len(data):
+        return dict(current), not_ours
     if unknown:
-        return dict(current), f"{unknown[0]}: not a config field; expected fields from {sorted(known)}."
+        shown = ", ".join(repr(u) for u in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+        return dict(current), f"This idgraph config has field(s) this version does not know: {shown}. Remove them or use a newer idgraph."
     for f in CONFIG_FIELDS:
         head, _, rest = f.name.partition(".")
         if head not in data:
             continue
         value = data[head].get(rest) if rest and isinstance(data[head], dict) else data[head]
-        values[f.name] = format_weights(value) if f.kind == "weights" and isinstance(value, dict) else value
+        values[f.name] = config_fields.format_text(f.name, value)
     values["preset"] = preset_for(values.get("households"))
     return values, None

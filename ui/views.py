@@ -44,9 +44,15 @@ def rate(rows: float | None, seconds: float | None) -> str:
     return f"{rows / seconds:,.0f}" if rows and seconds else "-"
 
 
+# How a run that was stopped reads: who stopped it (the worker's own "KeyboardInterrupt" is not shown).
+STOPPED_TEXT = {"cancelled": "Cancelled by you", "interrupted": "Interrupted: the app was stopped"}
+
+
 def status_text(record: Mapping[str, Any], queue_position: int | None = None, now: float | None = None) -> str:
     """One line: status, phase, elapsed time, rows so far and the run's rows/s."""
     status = record["status"]
+    if status in STOPPED_TEXT:
+        return f"{STATUS_MARK[status]} **{STOPPED_TEXT[status]}**" + (f" after {duration(elapsed(record, now))}" if record.get("started") else "") + f".\n\n{cleanup_text(record)}"
     phase = record.get("phase") or ""
     parts = [f"{STATUS_MARK.get(status, '')} **{status}**", "" if phase == status else phase]
     if status == "queued" and queue_position:
@@ -62,6 +68,22 @@ def status_text(record: Mapping[str, Any], queue_position: int | None = None, no
     if record.get("error"):
         text += f"\n\n```\n{record['error']}\n```"
     return text
+
+
+def cleanup_text(record: Mapping[str, Any]) -> str:
+    """What is left of a stopped run, checked on disk: the list of what was cleaned up."""
+    if not record.get("started"):
+        return "It had not started: nothing was written."
+    if record.get("kind") == "databricks":
+        return "Cleaned up: the Databricks Jobs run was cancelled."
+    out = Path(record.get("spec", {}).get("out", ""))
+    staged = list(out.parent.glob(f".{out.name}.staging-*"))
+    items = [
+        "the worker process and its Spark JVM were stopped",
+        f"{len(staged)} staging folder(s) of partial tables are still being removed" if staged else "the partial tables (the staging folder) were removed",
+        f"`{out}` was left as it was before" if out.exists() else f"the output folder `{out}` was never created",
+    ]
+    return "Cleaned up:\n" + "\n".join(f"- {item}" for item in items)
 
 
 def progress_rows(record: Mapping[str, Any], now: float | None = None) -> list[list[Any]]:
@@ -105,6 +127,8 @@ def location_text(record: Mapping[str, Any]) -> str:
             lines.append(f"\n[Databricks run page]({record['run_page_url']})")
         return "\n".join(lines)
     out = spec.get("out", "")
+    if record.get("status") in STOPPED_TEXT:
+        return ""
     if record.get("status") != "succeeded":
         return f"Output folder (written only when the run completes): `{out}`"
     return f"Folder `{out}` ({spec.get('format')} tables, one folder per table, plus `_manifest.json`).\n\nValidate again with `idgraph validate {out}`."
@@ -125,7 +149,7 @@ def history_rows(records: list[Mapping[str, Any]]) -> list[list[Any]]:
         manifest = r.get("manifest") or {}
         total = manifest.get("total_rows")
         rows.append([
-            r["run_id"],
+            run_name(r),
             (r.get("created_at") or "").replace("T", " ").replace("+00:00", ""),
             f"{r.get('households', 0):,}",
             _destination(r),
@@ -142,5 +166,11 @@ def _destination(record: Mapping[str, Any]) -> str:
     return f"{Path(spec['out']).name} (local {spec.get('format')})" if spec.get("out") else f"{spec.get('location', '')} (Unity Catalog)"
 
 
+def run_name(record: Mapping[str, Any]) -> str:
+    """The run's name as the user chose it ({purpose}_{scale}_{timestamp}); the id for older records."""
+    spec = record.get("spec", {})
+    return record.get("name") or spec.get("prefix") or (Path(spec["out"]).name if spec.get("out") else record["run_id"])
+
+
 def run_label(record: Mapping[str, Any]) -> str:
-    return f"{record['run_id']} · {record.get('households', 0):,} households · {record['status']}"
+    return f"{run_name(record)} · {record.get('households', 0):,} households · {record['status']}"
