@@ -421,11 +421,12 @@ def build(ctx: AppContext) -> Form:
     p["sql_table"].change(form.on_sql, [p["sql_table"], *form.input_list], p["sql"], show_progress="hidden", api_visibility="private")
     p["confirm"].input(form.on_confirm, [p["confirm"], p["launchable"]], [p["confirmed"], p["launch"]], show_progress="hidden", api_visibility="private")
     form.inputs["preset"].input(form.on_preset, state_inputs, [form.inputs["households"], *form.live_outputs()], show_progress="hidden", trigger_mode="always_last", api_visibility="private")
-    form.inputs["households"].input(form.on_households, form.inputs["households"], form.inputs["preset"], show_progress="hidden", api_visibility="private")
+    form.inputs["households"].change(form.on_households, form.inputs["households"], form.inputs["preset"], show_progress="hidden", api_visibility="private")
     form.inputs["destination"].change(form.on_destination, form.inputs["destination"], list(form.destination_rows.values()), show_progress="hidden", api_visibility="private")
-    # Every edit, on every step: saved as typed, checked live. `always_last` drops the checks
-    # queued behind a newer keystroke, so fast typing is checked once it pauses.
-    edited = [form.inputs[name].input for name in steps.FIELD_NAMES if name != "preset"]
+    # Every edit, on every step: saved as typed, checked live. `change`, not `input`: Gradio's
+    # text boxes send `input` only for key presses, so a pasted value would go unchecked.
+    # `always_last` drops the checks queued behind a newer keystroke (checked once typing pauses).
+    edited = [form.inputs[name].change for name in steps.FIELD_NAMES if name != "preset"]
     gr.on(edited, form.on_edit, state_inputs, form.live_outputs(), show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     return form
 

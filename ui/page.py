@@ -30,12 +30,14 @@ CSS = """
   --block-title-text-color: #374151; --input-placeholder-color: #6b7280;
   --button-primary-background-fill: #4338ca; --button-primary-background-fill-hover: #3730a3; --button-primary-text-color: #ffffff;
   --button-secondary-text-color: #1f2937; --link-text-color: #3730a3;
+  --color-accent: #4338ca; --checkbox-label-background-fill-selected: #4338ca; --checkbox-background-color-selected: #4338ca;
 }
 .stepper { display: flex; flex-wrap: wrap; gap: 4px 18px; list-style: none; padding: 0; margin: 4px 0 2px; }
 .stepper .step { font-size: 0.92em; color: #4b5563; }
 .stepper .step .num { margin-right: 2px; }
 .stepper .step.current { color: #1e1b4b; font-weight: 700; text-decoration: underline; text-underline-offset: 4px; }
-.stepper .step.done { color: #3730a3; }
+.stepper .step.done { color: #374151; }
+.stepper .step.done::before { content: "✓ "; }
 .step-heading { font-size: 1.25em; margin: 8px 0 0; }
 .field-error, .field-error p { color: #b71c1c !important; font-size: 0.9em; margin-top: -6px !important; }
 #form-message p { margin: 6px 0; }
@@ -64,15 +66,16 @@ A11Y_HEAD = """<script>
         set(input, 'aria-describedby', shown ? box.id : null);
       });
     });
-    document.querySelectorAll('[role=radiogroup], fieldset').forEach((group) => {
-      const block = group.closest('[id^="field-"]') || group.parentElement;
-      const title = block && block.querySelector('[data-testid="block-info"], .block-title, legend, span');
-      if (title && title.textContent.trim() && !group.getAttribute('aria-label')) set(group, 'aria-label', title.textContent.trim());
+    document.querySelectorAll('fieldset').forEach((group) => {
+      if (!group.querySelector('input[type=radio]')) return;
+      const title = group.querySelector('[data-testid="block-info"]');
+      set(group, 'role', 'radiogroup');
+      if (title && title.textContent.trim()) set(group, 'aria-label', title.textContent.trim());
     });
     const message = document.getElementById('form-message');
     if (message) { set(message, 'role', 'status'); set(message, 'aria-live', 'polite'); }
     document.querySelectorAll('.sr-only, [aria-live]').forEach((el) => {
-      if (el.children.length === 0 && /^common\\.[a-z_]+$/.test(el.textContent.trim())) el.textContent = 'Updated';
+      if (el.children.length === 0 && /^common\\.[a-z_]+$/.test(el.textContent.trim())) el.textContent = 'Form updated';
     });
     document.querySelectorAll('img[alt^="undefined"]').forEach((img) => {
       const block = img.closest('.block');
