@@ -45,6 +45,9 @@ input:focus-visible, textarea:focus-visible, button:focus-visible, select:focus-
   outline: 3px solid #4338ca !important; outline-offset: 2px !important;
 }
 footer, footer * { color: #374151 !important; }
+/* The code viewers' pastel token colours fall to 1.6:1 on white: code is shown in body text colour. */
+.cm-editor .cm-content, .cm-editor .cm-content * { color: #1f2937 !important; }
+.cm-editor .cm-gutters, .cm-editor .cm-gutters * { color: #4b5563 !important; }
 """
 
 # Ties each visible error to its field (aria-invalid, aria-describedby), names radio groups

@@ -161,9 +161,9 @@ def history_rows(records: list[Mapping[str, Any]]) -> list[list[Any]]:
 
 
 def _destination(record: Mapping[str, Any]) -> str:
-    """Short: the run folder's name locally (the full path is on the results), catalog.schema on UC."""
+    """Short: the kind of destination (the run's name is its folder; the full path is on the results), catalog.schema on UC."""
     spec = record.get("spec", {})
-    return f"{Path(spec['out']).name} (local {spec.get('format')})" if spec.get("out") else f"{spec.get('location', '')} (Unity Catalog)"
+    return f"local folder ({spec.get('format')})" if spec.get("out") else f"{spec.get('location', '')} (Unity Catalog)"
 
 
 def run_name(record: Mapping[str, Any]) -> str:
