@@ -60,6 +60,12 @@ class Checks:
         page.locator("#step-heading").get_by_text(f"Step {number} of 6").wait_for()
         assert page.locator('#stepper li[aria-current="step"]').inner_text().startswith(f"{number}.")
 
+    def next(self, page, number: int, width: int = 1280) -> None:
+        """Next, to step `number`; a screenshot of it."""
+        page.locator("#next").click()
+        self.step(page, number)
+        page.screenshot(path=ARTIFACTS / f"form-{width}-{number}-{STEP_NAMES[number]}.png", full_page=True)
+
     @staticmethod
     def heading_focused(page) -> None:
         page.wait_for_function("() => document.activeElement && document.activeElement.id === 'step-heading'")
@@ -153,11 +159,8 @@ def test_launch_form_keeps_what_was_typed_checks_live_estimates_and_is_accessibl
         checks.step(page, 1)
         checks.heading_focused(page)
         assert page.locator("#field-partitions input").input_value() == ""
-        page.locator("#next").click()
-        checks.step(page, 2)
-        page.screenshot(path=ARTIFACTS / f"form-1280-2-{STEP_NAMES[2]}.png", full_page=True)
-        page.locator("#next").click()
-        checks.step(page, 3)
+        checks.next(page, 2)
+        checks.next(page, 3)
 
         # An edit is saved as it is made: a reload comes back to this step with the edit.
         maximum = page.locator("#field-identifiers-maximum input")
@@ -171,11 +174,8 @@ def test_launch_form_keeps_what_was_typed_checks_live_estimates_and_is_accessibl
         checks.step(page, 3)
         assert page.locator("#field-identifiers-maximum input").input_value() == "9"
         page.screenshot(path=ARTIFACTS / f"form-1280-3-{STEP_NAMES[3]}.png", full_page=True)
-        page.locator("#next").click()
-        checks.step(page, 4)
-        page.screenshot(path=ARTIFACTS / f"form-1280-4-{STEP_NAMES[4]}.png", full_page=True)
-        page.locator("#next").click()
-        checks.step(page, 5)
+        checks.next(page, 4)
+        checks.next(page, 5)
 
         # Step 5 is checked live; the name preview never contradicts an error; Unity Catalog says how to enable it.
         purpose = page.locator("#field-purpose input")
@@ -230,14 +230,16 @@ def test_launch_form_keeps_what_was_typed_checks_live_estimates_and_is_accessibl
         narrow.get_by_text("bookmark this page").wait_for()
         narrow.get_by_label("10M").check()
         narrow.locator("#expected-total").get_by_text("276,").wait_for()
-        for number in range(1, 7):
-            if number > 1:
-                narrow.locator("#next").click()
-            checks.step(narrow, number)
-            if number == 6:
-                narrow.locator("#review-estimate").get_by_text("Expected on this machine").wait_for()
+        checks.no_horizontal_scroll(narrow, 1024, "step 1")
+        narrow.screenshot(path=ARTIFACTS / f"form-1024-1-{STEP_NAMES[1]}.png", full_page=True)
+        for number in range(2, 6):
+            checks.next(narrow, number, 1024)
             checks.no_horizontal_scroll(narrow, 1024, f"step {number}")
-            narrow.screenshot(path=ARTIFACTS / f"form-1024-{number}-{STEP_NAMES[number]}.png", full_page=True)
+        narrow.locator("#next").click()
+        checks.step(narrow, 6)
+        narrow.locator("#review-estimate").get_by_text("Expected on this machine").wait_for()
+        checks.no_horizontal_scroll(narrow, 1024, "step 6")
+        narrow.screenshot(path=ARTIFACTS / f"form-1024-6-{STEP_NAMES[6]}.png", full_page=True)
         expect(narrow.locator("#confirm-large")).to_be_visible()
         expect(narrow.locator("#launch")).to_be_disabled()
         narrow.locator("#confirm-large input").check()

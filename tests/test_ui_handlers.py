@@ -149,6 +149,15 @@ def test_uploading_a_config_file_fills_the_form_and_shows_its_errors(page, tmp_p
     out = page.form.on_upload("uploader", 1, str(bad), *raw(defaults(page)))
     assert out[page.form.step] == 4
     assert list(shown_errors(page, out)) == ["response_rate"]
+    noisy = tmp_path / "noisy.json"  # fields without an input on the form are kept, not dropped
+    noisy.write_text(json.dumps({"households": 10, "noise_rate": 0.1}))
+    out = page.form.on_upload("uploader", 1, str(noisy), *raw(defaults(page)))
+    kept = {name: out[page.form.inputs[name]] for name in steps.FIELD_NAMES}
+    assert steps.config_from_values(kept).noise_rate == 0.1
+    noisy.write_text(json.dumps({"households": 10, "noise_rate": 7}))
+    out = page.form.on_upload("uploader", 1, str(noisy), *raw(defaults(page)))
+    assert out[page.form.step] == 6 and "1 field to fix: Noise rate" in out[page.form.parts["message"]]
+    assert "Fix Noise rate in the config file" in out[page.form.parts["summary"]]
     other = tmp_path / "other-tool.json"
     other.write_text(json.dumps({"name": "x", "columns": [1], "rows": 10}))
     out = page.form.on_upload("uploader", 1, str(other), *raw(defaults(page)))

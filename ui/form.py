@@ -181,7 +181,8 @@ class Form:
             config = steps.config_from_values(values)
         except ConfigError as exc:  # a restored or uploaded form that is no longer valid
             step = steps.first_invalid_step({exc.field: ""})
-            return {**blocked, p["summary"]: f"⚠ Fix {config_label(exc.field)} on step {step} first: {exc.expected}"}
+            where = f"on step {step}" if step < steps.REVIEW_STEP else "in the config file (it has no input on this form)"
+            return {**blocked, p["summary"]: f"⚠ Fix {config_label(exc.field)} {where} first: {exc.expected}"}
         target, errors = steps.destination_errors(values, config, self.ctx.databricks)
         if target is None:
             return {**blocked, p["summary"]: "⚠ Fix step 5 first: " + " ".join(errors.values())}
@@ -304,7 +305,7 @@ class Form:
         if values.get("destination") == steps.UNITY_CATALOG and not self.ctx.databricks:
             values["destination"] = steps.LOCAL
             note = f" Its Unity Catalog destination was replaced by a local folder: {steps.UNITY_CATALOG_UNAVAILABLE}"
-        errors = steps.step_errors(steps.DESTINATION_STEP - 1, values)
+        errors = steps.graph_errors(values)[1]
         where = steps.first_invalid_step(errors) or 1
         if is_session_id(session):
             self.ctx.checkpoint(session, where, values)
@@ -407,6 +408,7 @@ def build(ctx: AppContext) -> Form:
                 p["sql_table"] = gr.Dropdown(list(TABLES), value="households", label="Rendered SQL of table", info="exactly what Spark runs for this config")
                 p["sql"] = gr.Code(language="sql", label="SQL", lines=14, max_lines=22, interactive=False, elem_id="review-sql")
         p["permission"] = gr.Markdown(label="Permission check", elem_id="permission")
+    form.inputs[steps.MORE_CONFIG.name] = gr.Textbox(value="", visible=False, elem_id="more-config")
     form.groups.append(review)
     with gr.Row():
         p["back"] = gr.Button("← Back", interactive=False, elem_id="back")

@@ -11,6 +11,7 @@ form's text syntax (weights typed as `category: weight, ...`) is parsed here. Ev
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ class Field:
     @property
     def is_config(self) -> bool:
         return self.step < DESTINATION_STEP and self.kind != "preset"
+
+    @property
+    def shown(self) -> bool:
+        """An input the user sees (the hidden `more_config` is not)."""
+        return self.kind != "json"
 
 
 # Rows of fields per step (steps 1-5), left to right. Config fields take their label, help,
@@ -111,7 +117,9 @@ def _form_field(name: str, step: int) -> Field:
     return Field(name, step, spec.kind, label, spec.help)
 
 
-FIELDS: tuple[Field, ...] = tuple(_form_field(name, step) for step, rows in LAYOUT.items() for row in rows for name in row)
+# Config fields the form has no input for, as JSON: kept from an uploaded file (hidden).
+MORE_CONFIG = Field("more_config", REVIEW_STEP, "json", "Other config fields (from the uploaded file)")
+FIELDS: tuple[Field, ...] = (*(_form_field(name, step) for step, rows in LAYOUT.items() for row in rows for name in row), MORE_CONFIG)
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 CONFIG_FIELDS = tuple(f for f in FIELDS if f.is_config)
@@ -141,6 +149,7 @@ def default_values(databricks_configured: bool = False, out_root: str = "out") -
         catalog=catalog,
         schema=schema,
         overwrite=False,
+        more_config="",
     )
     return values
 
@@ -185,6 +194,7 @@ def graph_errors(values: Mapping[str, Any], base: GraphConfig | None = None) -> 
     not on the form (e.g. from an uploaded file) is keyed by its config field name.
     """
     data = (base or GraphConfig()).to_dict()
+    data.update(more_config(values))
     for f in CONFIG_FIELDS:
         _set(data, f.name, config_fields.parse_text(f.name, values.get(f.name)))
     problems = GraphConfig.unchecked(data).errors()
@@ -193,6 +203,16 @@ def graph_errors(values: Mapping[str, Any], base: GraphConfig | None = None) -> 
         name = form_field(exc.field)
         errors.setdefault(name, error_message(exc, name))
     return (None if errors else GraphConfig.unchecked(data)), errors
+
+
+def more_config(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The config fields without a form input that an uploaded file set (the hidden `more_config`)."""
+    try:
+        extra = json.loads(values.get("more_config") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    form_heads = {f.name.split(".")[0] for f in CONFIG_FIELDS}
+    return {k: v for k, v in extra.items() if k in config_fields.FIELDS and k not in form_heads} if isinstance(extra, dict) else {}
 
 
 def config_from_values(values: Mapping[str, Any]) -> GraphConfig:
@@ -339,8 +359,6 @@ def values_from_config_json(text: str, current: Mapping[str, Any]) -> tuple[dict
     at its field; returns (values, None) or (unchanged values, message) when the file is
     not an idgraph config at all.
     """
-    import json
-
     not_ours = "This file is not an idgraph config: start from one downloaded on the review step of this form."
     try:
         data = json.loads(text)
@@ -362,6 +380,9 @@ def values_from_config_json(text: str, current: Mapping[str, Any]) -> tuple[dict
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:3]) + (" …" if len(unknown) > 3 else "")
         return dict(current), f"This idgraph config has field(s) this version does not know: {shown}. Remove them or use a newer idgraph."
+    form_heads = {f.name.split(".")[0] for f in CONFIG_FIELDS}
+    extra = {k: v for k, v in data.items() if k not in form_heads}
+    values["more_config"] = json.dumps(extra) if extra else ""
     for f in CONFIG_FIELDS:
         head, _, rest = f.name.partition(".")
         if head not in data:
