@@ -250,6 +250,9 @@ def test_launch_form_keeps_what_was_typed_checks_live_estimates_and_is_accessibl
         # The first session's runs at 1,024 px: the history fits.
         page.set_viewport_size({"width": 1024, "height": 900})
         checks.no_horizontal_scroll(page, 1024, "runs tab")
+        history = page.locator("#run-history").bounding_box()
+        last = page.locator("#run-history").get_by_text("seconds", exact=True).bounding_box()
+        assert last["x"] + last["width"] <= history["x"] + history["width"], "the history's last column is cut off at 1,024 px"
         page.screenshot(path=ARTIFACTS / "form-1024-7-runs.png", full_page=True)
         browser.close()
 

@@ -41,6 +41,9 @@ CSS = """
 .step-heading { font-size: 1.25em; margin: 8px 0 0; }
 .field-error, .field-error p { color: #b71c1c !important; font-size: 0.9em; margin-top: -6px !important; }
 #form-message p { margin: 6px 0; }
+/* Gradio's request timer ("queue: 1/1 | 1.0s") inside the live region and the error boxes would be read out as the message. */
+#form-message [data-testid="status-tracker"], .field-error [data-testid="status-tracker"], #destination-preview [data-testid="status-tracker"],
+#expected-total [data-testid="status-tracker"] { display: none !important; }
 input:focus-visible, textarea:focus-visible, button:focus-visible, select:focus-visible, [tabindex]:focus-visible, a:focus-visible {
   outline: 3px solid #4338ca !important; outline-offset: 2px !important;
 }

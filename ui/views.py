@@ -14,7 +14,8 @@ from engine import TABLES
 
 PROGRESS_HEADERS = ["table", "status", "expected rows", "rows written", "seconds", "rows/s"]
 CHECK_HEADERS = ["check", "result", "violations", "what it checks"]
-HISTORY_HEADERS = ["run", "launched (UTC)", "households", "destination", "status", "rows", "generation s"]
+# The run's name carries its launch minute (UTC), so no separate launch column: it fits 1,024 px.
+HISTORY_HEADERS = ["run", "households", "destination", "status", "rows", "seconds"]
 # Marks that every font has (emoji are missing on minimal Linux browsers).
 STATUS_MARK = {"queued": "…", "running": "▶", "cancelling": "■", "succeeded": "✓", "failed": "✗", "cancelled": "■", "interrupted": "⚠"}
 
@@ -150,7 +151,6 @@ def history_rows(records: list[Mapping[str, Any]]) -> list[list[Any]]:
         total = manifest.get("total_rows")
         rows.append([
             run_name(r),
-            (r.get("created_at") or "").replace("T", " ").replace("+00:00", ""),
             f"{r.get('households', 0):,}",
             _destination(r),
             f"{STATUS_MARK.get(r['status'], '')} {r['status']}",
