@@ -94,8 +94,9 @@ def _census_household_sizes() -> dict[str, float]:
 class FieldSpec:
     """What one config field is: its label and help for people, its kind and bounds for checks.
 
-    kind: int | optional_int | number | date | weights | counts (a CountDistribution, whose
-    minimum and maximum take [low, high] and whose exponent takes [0, 10]).
+    kind: int | optional_int | number | date | choice (one of `allowed`) | weights | counts (a
+    CountDistribution, whose minimum and maximum take [low, high] and whose exponent takes [0, 10]).
+    A new config field needs one entry in `FIELDS`; validation and the form read it from there.
     """
 
     label: str
@@ -106,7 +107,7 @@ class FieldSpec:
     unit: str = ""
     # A number must be above `low` rather than at least `low`.
     strict_low: bool = False
-    # Weights: the only keys allowed, and keys that need a positive weight.
+    # Choice: the values allowed; weights: the only keys allowed, and keys that need a positive weight.
     allowed: tuple[str, ...] | None = None
     required: tuple[str, ...] = ()
     # What is valid, when the bounds alone do not say it readably.
@@ -416,6 +417,8 @@ def expected_text(spec: FieldSpec) -> str:
         return "a date as YYYY-MM-DD"
     if spec.kind == "weights":
         return _WEIGHTS_EXPECTED
+    if spec.kind == "choice":
+        return f"one of {list(spec.allowed or ())}"
     return "an object {minimum, maximum, exponent}"
 
 
@@ -509,6 +512,9 @@ def _check(name: str, spec: FieldSpec, value: Any) -> None:
             raise ConfigError(name, value, expected_text(spec))
     elif spec.kind == "date":
         _date(name, value)
+    elif spec.kind == "choice":
+        if value not in (spec.allowed or ()):
+            raise ConfigError(name, value, expected_text(spec))
     elif spec.kind == "weights":
         _weights(name, value, list(spec.allowed) if spec.allowed is not None else None, list(spec.required))
     elif spec.kind == "counts":

@@ -114,3 +114,12 @@ def test_messages_use_labels_say_empty_and_give_readable_bounds():
         "Households: empty; expected a whole number from 1 to 1 trillion households.",
         "Window end: got '2024-01-01'; expected a date after Window start (2025-01-01).",
     ]
+
+
+def test_a_new_field_slots_in_with_one_metadata_entry():
+    from engine.config import FieldSpec, _check
+
+    spec = FieldSpec("Email domains", "choice", "where emails live", allowed=("reserved", "realistic"))
+    _check("email_domains", spec, "reserved")
+    with pytest.raises(ConfigError, match=r"email_domains: got 'real'; expected one of \['reserved', 'realistic'\]"):
+        _check("email_domains", spec, "real")
