@@ -1,11 +1,12 @@
 """The launch form as data: six steps, their fields, and validation through the engine.
 
-Each form field is a row of `FIELDS` (name, step, kind, label, help); the app builds its
-components from that table and this module turns the raw form values into a
-`GraphConfig` and a destination. Validation is the engine's own: `GraphConfig.from_dict`,
-`engine.names`, `JobConfig.build` and the directory sink's own existence check. Only the
-form's text syntax (weights typed as `category: weight, ...`) is parsed here. Every
-`ConfigError` is mapped back to the form field it names, so errors show next to the field.
+`LAYOUT` places the fields on the steps; a config field's label, help, kind and bounds come
+from the engine's field metadata (`engine.config.FIELDS`), so they live once. This module
+turns the form's text into a `GraphConfig` (parsed by `engine.config.parse_text`, never
+rounded) and a destination. Validation is the engine's own, one pass for all fields:
+`GraphConfig.errors()`, `engine.names`, `JobConfig.build` and the directory sink's own
+existence check. Every `ConfigError` is mapped back to the form field it names, so errors
+show next to the field, in people's words (`engine.config.describe`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ FORMATS = ("delta", "parquet")
 class Field:
     """One input of the form. `name` is the config path (`identifiers.minimum`) for config fields.
 
-    kind: int | optional_int | number | date | weights | preset | choice | text | bool
+    kind: int | optional_int | number | date | weights | preset | choice | text | bool | json (hidden)
     """
 
     name: str
@@ -60,11 +61,6 @@ class Field:
     @property
     def is_config(self) -> bool:
         return self.step < DESTINATION_STEP and self.kind != "preset"
-
-    @property
-    def shown(self) -> bool:
-        """An input the user sees (the hidden `more_config` is not)."""
-        return self.kind != "json"
 
 
 # Rows of fields per step (steps 1-5), left to right. Config fields take their label, help,
