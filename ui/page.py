@@ -86,7 +86,8 @@ A11Y_HEAD = """<script>
     document.querySelectorAll('img[alt^="undefined"]').forEach((img) => {
       const block = img.closest('.block');
       const label = block && block.querySelector('[data-testid="block-label"], label');
-      set(img, 'alt', (label && label.textContent.trim()) || 'Benchmark plot');
+      const text = label ? label.textContent.trim() : '';
+      set(img, 'alt', text && text !== 'Plot' ? text : 'Chart of the benchmark results');
     });
   };
   let queued = false;
