@@ -1,18 +1,24 @@
 """The machine and software a benchmark ran on, recorded beside every result.
 
-Figures are only comparable between runs on the same hardware and versions, so each
-results file carries the cores, memory, CPU model, Python, Spark, Java and package
-versions and the git commit (with a flag when the tree had uncommitted changes).
+Figures are only comparable between runs on the same hardware, versions and settings, so
+each results file carries the cores, memory, CPU model, Python, Spark, Java and package
+versions and the git commit (with a flag when the tree had uncommitted changes), the
+`JAVA_TOOL_OPTIONS` in force, each scale's config hash and the hash of its rendered SQL
+(`run_environment`), and from inside every cell's session (`spark_environment`): the Spark
+conf, the JVM's own arguments and garbage collectors, the sink's options (codec and the
+columns written without a dictionary), the table concurrency and the work folder's
+filesystem. Enough to re-create the run from the JSON alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 # Packages whose versions decide the output or its speed.
 PACKAGES = ("idgraph", "pyspark", "pyarrow", "deltalake", "mimesis", "numpy", "pandas", "matplotlib", "pytest-benchmark")
@@ -32,7 +38,68 @@ def capture_environment() -> dict[str, Any]:
         "packages": package_versions(),
         "git": git_state(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "java_tool_options": os.environ.get("JAVA_TOOL_OPTIONS"),
     }
+
+
+def run_environment(scales: Sequence[int], seed: int) -> dict[str, Any]:
+    """Per scale, the config hash (as the manifest records it) and the SHA-256 of the SQL it renders."""
+    from engine import TABLES, GraphConfig, render_functions, render_table
+
+    found = {}
+    for households in scales:
+        config = GraphConfig(households=households, seed=seed)
+        sql = hashlib.sha256()
+        for statement in render_functions(config):
+            sql.update(statement.encode())
+        for table in TABLES:
+            sql.update(render_table(table, config).encode())
+        found[str(households)] = {"config_hash": config.config_hash(), "sql_sha256": sql.hexdigest()}
+    return found
+
+
+# Settings of one session that only name this process: left out of the record.
+_VOLATILE_CONF = ("spark.app.id", "spark.app.startTime", "spark.app.submitTime", "spark.driver.port", "spark.driver.host", "spark.app.name")
+
+
+def spark_environment(spark: Any, counters: Any, work_dir: Path, frames: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a cell's session ran with: Spark conf, JVM arguments and collectors, sink options,
+    table concurrency and the work folder's filesystem."""
+    from engine.generate import CONCURRENT_TABLES
+    from engine.sinks import PARQUET_CODEC, parquet_options
+
+    conf = dict(sorted((k, v) for k, v in spark.sparkContext.getConf().getAll() if k not in _VOLATILE_CONF))
+    arguments: list[str] = []
+    vm = None
+    try:
+        factory = spark.sparkContext._jvm.java.lang.management.ManagementFactory
+        runtime = factory.getRuntimeMXBean()
+        arguments = [str(a) for a in runtime.getInputArguments()]
+        vm = f"{runtime.getVmName()} {runtime.getVmVersion()}"
+    except Exception:  # no py4j access to the JVM (a remote session)
+        pass
+    dictionary_off = {
+        table: sorted(k.split("#", 1)[1] for k in parquet_options(df) if k.startswith("parquet.enable.dictionary#"))
+        for table, df in (frames or {}).items()
+    }
+    return {
+        "spark_conf": conf,
+        "jvm": {"vm": vm, "input_arguments": arguments, "garbage_collectors": counters.gc_names()},
+        "sink": {"codec": PARQUET_CODEC, "dictionary_off": dictionary_off},
+        "table_concurrency": CONCURRENT_TABLES,
+        "work_dir_filesystem": filesystem(work_dir),
+    }
+
+
+def filesystem(path: Path) -> str | None:
+    """The filesystem type holding `path` (the longest mount point above it in /proc/mounts)."""
+    try:
+        mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return None
+    target = str(Path(path).absolute())
+    best = max((m for m in mounts if target == m[0] or target.startswith(m[0].rstrip("/") + "/")), key=lambda m: len(m[0]), default=None)
+    return best[1] if best else None
 
 
 def package_versions() -> dict[str, str]:

@@ -2,10 +2,15 @@
 
 The harness validates its arguments before any Spark work, starts `bench.worker` for
 each cell in its own process (so `local[N]` takes effect and memory is measured
-cleanly), shows live progress, summarises the raw timings and writes
-`<out>/<timestamp>.json` (schema in `bench/README.md`), a PNG plot and a Markdown
-summary. The results file is rewritten after every cell; if a cell fails, the harness
-stops, marks the file incomplete with the error, and exits 1.
+cleanly), then the same cell's plain-JVM process and its cold raw-limit process, shows
+live progress, summarises the raw timings and writes `<out>/<timestamp>.json` (schema in
+`bench/README.md`), a PNG plot and a Markdown summary. The results file is rewritten after
+every cell; if a cell fails, the harness stops, marks the file incomplete with the error,
+and exits 1.
+
+`idgraph bench compare A.json B.json` compares two results files (exit 1 on a regression),
+`idgraph bench render A.json` re-creates a results file's .md and .png, and `idgraph bench
+--readme --readme-results A.json,...` rewrites the README's block from the files named.
 """
 
 from __future__ import annotations
@@ -28,12 +33,15 @@ from typing import Any, Callable, TextIO
 from engine import GraphConfig
 from engine.config import ConfigError
 
-from .environment import capture_environment
-from .report import latest_results, markdown_summary, plot_results, update_readme_block, validate_results
+from .compare import DEFAULT_FAIL_ABOVE, compare, compare_markdown
+from .environment import capture_environment, run_environment
+from .report import markdown_summary, render, save_figure, update_readme_block
+from .results import DEFAULT_FOLDER, SCHEMA_VERSION, ResultsSchemaError, load_results, validate_results
 from .summary import scaling, summarise_cell
 
-SCHEMA_VERSION = 1
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
+DEFAULT_REPEAT = 5
+DEFAULT_REPLAY = 3
 DIRECTORY_FORMATS = ("delta", "parquet")
 REPO = Path(__file__).resolve().parent.parent
 # Seconds a cell gets to exit after SIGTERM before it is killed.
@@ -55,18 +63,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of `idgraph bench`."""
     parser.add_argument("--scales", default=",".join(map(str, DEFAULT_SCALES)), help="households per cell, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--cores", default=str(os.cpu_count() or 1), help="local[N] core counts, comma-separated (default: all cores)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed generator and limit passes per cell, alternating (default 3)")
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help=f"timed passes per side and mode, ABBA order (default {DEFAULT_REPEAT}; 1 gives indicative figures)")
+    parser.add_argument("--replay", type=int, default=DEFAULT_REPLAY, help=f"timed writes of each table's cached generated values, the limit's cross-check (default {DEFAULT_REPLAY}; 0: none)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain-JVM process (the generator with no extra JVM options)")
+    parser.add_argument("--no-single", action="store_true", help="skip the single-table passes (per-table figures then come from the concurrent passes)")
+    parser.add_argument("--note", default=None, help="a sentence recorded with the results and shown in the summary (e.g. the machine was shared)")
     parser.add_argument("--format", default="delta", help="table format written: delta or parquet (default delta)")
-    parser.add_argument("--out", default="bench/results", help="folder for <timestamp>.json/.png/.md (default bench/results)")
+    parser.add_argument("--out", default=str(DEFAULT_FOLDER), help=f"folder for <timestamp>.json/.png/.md (default {DEFAULT_FOLDER})")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds one cell may take before it counts as failed (default: no limit)")
     parser.add_argument("--work-dir", default=None, help="scratch folder for the written tables (default: the system temp folder)")
-    parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from results in --out (the newest complete one, or --readme-results)")
+    parser.add_argument("--readme", action="store_true", help="only regenerate README.md's performance block from the results files named by --readme-results")
     parser.add_argument("--readme-path", default=str(REPO / "README.md"), help="the README whose bench block --readme rewrites")
     parser.add_argument(
         "--readme-results", default=None,
-        help="with --readme: comma-separated results files in --out to show, in order (default: the newest complete one)",
+        help="with --readme: comma-separated complete results files (paths, or names in --out) to show, in order",
     )
+    actions = parser.add_subparsers(dest="action", metavar="{compare,render}")
+    comparing = actions.add_parser("compare", help="compare two results files; exit 1 on a regression")
+    comparing.add_argument("a", help="the earlier results file (A)")
+    comparing.add_argument("b", help="the later results file (B)")
+    comparing.add_argument("--fail-above", default=f"{DEFAULT_FAIL_ABOVE:.0%}", help="cost growth that counts as a regression, e.g. 5%% or 0.05 (default 5%%)")
+    rendering = actions.add_parser("render", help="re-create the .md and .png of results files from their JSON")
+    rendering.add_argument("files", nargs="+", help="results files")
 
 
 def parse_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,13 +103,27 @@ def parse_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError("--format", args.format, f"one of {list(DIRECTORY_FORMATS)}")
     if args.timeout is not None and args.timeout <= 0:
         raise ConfigError("--timeout", args.timeout, "a positive number of seconds")
-    return {"scales": scales, "cores": cores, "repeat": args.repeat, "format": args.format, "seed": args.seed, "timeout": args.timeout}
+    if args.replay < 0:
+        raise ConfigError("--replay", args.replay, "a whole number of at least 0")
+    return {
+        "scales": scales, "cores": cores, "repeat": args.repeat, "format": args.format, "seed": args.seed, "timeout": args.timeout,
+        "replay": args.replay, "plain": not args.no_plain, "single": not args.no_single, "note": args.note,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `idgraph bench`: 0 when every cell finished, 1 when one failed."""
     out = Path(args.out)
+    if getattr(args, "action", None) == "compare":
+        return run_compare(args.a, args.b, args.fail_above)
+    if getattr(args, "action", None) == "render":
+        for name in args.files:
+            markdown, png = render(name)
+            print(f"{name}: wrote {markdown} and {png}")
+        return 0
     if args.readme:
+        if not args.readme_results:
+            raise ConfigError("--readme-results", None, "the results files to show, named explicitly (e.g. --readme-results 20261130T181309Z.json)")
         return _regenerate_readme(out, Path(args.readme_path), args.readme_results)
     if args.readme_results:
         raise ConfigError("--readme-results", args.readme_results, "used together with --readme")
@@ -131,7 +164,7 @@ def run_ladder(
         "finished_at": None,
         "command": command,
         "settings": settings,
-        "environment": capture_environment(),
+        "environment": {**capture_environment(), "scales": run_environment(settings["scales"], settings["seed"])},
         "cells": [],
         "scaling": {"linear": [], "cores": []},
         "files": {"plot": path.with_suffix(".png").name, "markdown": path.with_suffix(".md").name},
@@ -155,29 +188,37 @@ def run_ladder(
     return results, path
 
 
-def worker_command(households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path, limit_cold: Path | None = None) -> list[str]:
-    """The command line of one cell's worker process (with `limit_cold`: its cold-limit process)."""
+def worker_command(
+    households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path, limit_cold: Path | None = None, plain: bool = False,
+) -> list[str]:
+    """The command line of one cell's worker process (with `limit_cold`: its cold-limit process;
+    with `plain`: its plain-JVM process)."""
+    mode = ["--limit-cold", str(limit_cold)] if limit_cold is not None else ["--plain"] if plain else [
+        "--replay", str(settings.get("replay", 0)), *([] if settings.get("single", True) else ["--no-single"])]
     return [
         sys.executable, "-m", "bench.worker",
         "--households", str(households), "--cores", str(cores), "--repeat", str(settings["repeat"]),
         "--format", settings["format"], "--seed", str(settings["seed"]),
         "--work-dir", str(work_dir), "--result", str(result), "--launched-at", repr(time.time()),
-        *(["--limit-cold", str(limit_cold)] if limit_cold is not None else []),
+        *mode,
     ]
 
 
 def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Run one cell's worker process to the end, then the raw limit cold in a second fresh
-    process (same rows, files and column shapes); the raw record, or CellFailed."""
+    """Run one cell's worker process to the end, then (unless turned off) the generator in a
+    plain-JVM process, then the raw limit cold in a fresh process (same rows, files and
+    calibrated column shapes); the raw record, or CellFailed."""
     raw = _run_worker(households, cores, settings, work_dir, on_event)
-    spec = {"shapes": raw["shapes"], "tables": {t: {k: s[k] for k in ("rows", "files")} for t, s in raw["cold"].items()}}
+    if settings.get("plain", True):
+        raw["plain"] = _run_worker(households, cores, settings, work_dir, on_event, plain=True)
+    spec = {"shapes": raw["shapes"], "tables": {t: {k: s[k] for k in ("rows", "files")} for t, s in raw["cold"]["tables"].items()}}
     raw["limit_cold"] = _run_worker(households, cores, settings, work_dir, on_event, limit_cold=spec)
     return raw
 
 
 def _run_worker(
     households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None],
-    limit_cold: dict[str, Any] | None = None,
+    limit_cold: dict[str, Any] | None = None, plain: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="idgraph-bench-", dir=work_dir) as scratch:
         scratch_path = Path(scratch)
@@ -188,7 +229,7 @@ def _run_worker(
             spec_path = scratch_path / "limit-spec.json"
             spec_path.write_text(json.dumps(limit_cold))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        cmd = worker_command(households, cores, settings, scratch_path / "tables", result, spec_path)
+        cmd = worker_command(households, cores, settings, scratch_path / "tables", result, spec_path, plain=plain)
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=REPO, start_new_session=True)
@@ -201,7 +242,8 @@ def _run_worker(
         if error is None and not result.exists():
             error = "worker finished without writing its result"
         if error is not None:
-            raise CellFailed(households, cores, f"raw limit cold run: {error}" if limit_cold is not None else error, tail)
+            what = "raw limit cold run: " if limit_cold is not None else "plain-JVM run: " if plain else ""
+            raise CellFailed(households, cores, what + error, tail)
         return json.loads(result.read_text())
 
 
@@ -256,7 +298,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 # Worker phases the status line names.
-_PHASES = {"session": "starting Spark", "shapes": "measuring column shapes", "limit-cold": "raw limit, cold"}
+_PHASES = {
+    "session": "starting Spark", "shapes": "measuring column shapes", "calibration": "calibrating the limit's bytes (warm-up)",
+    "single": "single-table passes", "replay": "replaying cached tables", "plain": "plain JVM", "limit-cold": "raw limit, cold",
+}
 
 
 class Progress:
@@ -280,7 +325,7 @@ class Progress:
             self._status(f"{self.label}: {event['kind']} pass {event['pass']}: {event['table']} ({event['index'] + 1}/{event['total']})")
         elif kind == "pass":
             rate = event["rows"] / event["wall_seconds"] if event["wall_seconds"] else 0.0
-            what = {"cold": "cold generate", "limit-cold": "raw limit cold, fresh process"}.get(event["kind"], f"{event['kind']} pass {event['pass']}/{event['of']}")
+            what = {"cold": "cold generate", "limit-cold": "raw limit cold, fresh process", "plain-cold": "plain JVM cold generate"}.get(event["kind"], f"{event['kind']} pass {event['pass']}/{event['of']}")
             extra = f", {event['cold_wall_seconds']:.1f}s since launch" if "cold_wall_seconds" in event else ""
             self._line(f"  {what}: {event['rows']:,} rows in {event['wall_seconds']:.1f}s ({rate:,.0f} rows/s{extra})")
         elif kind == "error":
@@ -296,10 +341,27 @@ class Progress:
         print(f"{prefix}[{time.perf_counter() - self.started:7.1f}s] {text}", file=self.stream, flush=True)
 
 
-def _regenerate_readme(out: Path, readme: Path, names: str | None = None) -> int:
-    runs = _named_results(out, names) if names else [latest_results(out)]
-    if runs == [None]:
-        raise ConfigError("--out", str(out), "a folder holding a complete results file from `idgraph bench`")
+def run_compare(a: str, b: str, fail_above: str) -> int:
+    """`idgraph bench compare`: print the comparison; 1 when a cell regressed, else 0."""
+    threshold = _fraction("--fail-above", fail_above)
+    rows = compare(load_results(a), load_results(b), threshold)
+    print(compare_markdown(rows, a, b, threshold), end="")
+    return 1 if any(r["regression"] for r in rows) else 0
+
+
+def _fraction(flag: str, text: str) -> float:
+    """'5%' or '0.05' as 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if str(text).endswith("%") else float(text)
+    except ValueError:
+        raise ConfigError(flag, text, "a share such as 5% or 0.05") from None
+    if not 0 <= value < 10:
+        raise ConfigError(flag, text, "a share between 0% and 1000%")
+    return value
+
+
+def _regenerate_readme(out: Path, readme: Path, names: str) -> int:
+    runs = _named_results(out, names)
     labelled = [(results, _shown_path(path)) for path, results in runs]
     changed = update_readme_block(readme, labelled[0][0], labelled[0][1], more=labelled[1:])
     print(f"{readme}: performance block {'updated' if changed else 'already up to date'} from {', '.join(str(p) for p, _ in runs)}")
@@ -315,14 +377,14 @@ def _shown_path(path: Path) -> str:
 
 
 def _named_results(out: Path, names: str) -> list[tuple[Path, dict[str, Any]]]:
-    """The complete results files `names` (comma-separated, in --out), in that order."""
+    """The complete results files `names` (comma-separated paths, or names in --out), in that order."""
     runs = []
     for name in [n.strip() for n in names.split(",") if n.strip()]:
-        path = out / name
+        path = Path(name) if Path(name).exists() else out / name
         try:
-            results = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError("--readme-results", name, f"a readable results file in {out} ({exc})") from None
+            results = load_results(path)
+        except ResultsSchemaError as exc:
+            raise ConfigError("--readme-results", name, f"a readable results file ({exc})") from None
         if not results.get("complete"):
             raise ConfigError("--readme-results", name, "a complete results file (this run did not finish)")
         runs.append((path, results))
@@ -341,7 +403,7 @@ def _write(results: dict[str, Any], path: Path) -> None:
     os.replace(tmp, path)
     path.with_suffix(".md").write_text(markdown_summary(results))
     if results["cells"]:
-        plot_results(results, path.with_suffix(".png"))
+        save_figure(results, path.with_suffix(".png"))
 
 
 def _int_list(flag: str, text: str, what: str) -> list[int]:

@@ -2,35 +2,51 @@
 
 For every generated table the limit writes the same number of rows, in the same number
 of files, with the same column names and types, through the same sink. Each column copies
-the *shape* the generator's column has in a sample of its first rows, not its values:
+the *shape* of the generator's column, not its values:
 
-- strings: the mean length, and whether values repeat (categorical: the sample's number of
-  distinct values, drawn from fixed strings of that length) or are all but unique (random
-  hex digits of that length, from xxhash64 of the row id — as incompressible as the
-  generator's UUIDs and hashes);
-- numbers, timestamps and dates: monotone in the key (a scaled row id), categorical (that
-  many evenly spaced values over the sample's range) or random over the sample's range;
-- booleans: alternating.
+- from the whole written table (one aggregation per table, so every partition counts):
+  the number of distinct values (approx_count_distinct, 1% error), the range, and the
+  mean string length;
+- from its first rows: whether a number rises with the key (monotone).
 
-Every value costs one hash or less, so the limit's time is Spark's own cost of writing
-data of this shape: what the generator is measured against.
+A column is then filled with the same number of distinct values: strings as fixed literals
+(up to MAX_CATEGORIES) or as random hex of the mean length keyed on one of D hashed ids;
+numbers evenly spaced in their range, as runs along the key (monotone), hashed picks
+(categorical) or uniform draws (random); booleans alternating.
+
+Same shape is not yet the same bytes: compression sees more than a shape. So the worker
+**calibrates** each column against the generator's own compressed bytes for that column
+(from the Parquet footers): a column that comes out larger gets a share `fill` of its rows,
+in blocks of 64, set to one constant value (which compresses to almost nothing), a column
+that comes out smaller is drawn at random instead. Two untimed calibration writes (also the
+limit's warm-up) bring every table's bytes close to the generator's; the summary shows both.
+
+Every value costs one or two hashes, so the limit's time is Spark's own cost of writing
+data of this shape and size: what the generator is measured against.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any, Mapping
 
 from pyspark.sql import DataFrame, SparkSession
 
-# Rows sampled from each generator table to measure its column shapes.
+# Rows from the start of each generator table read to tell monotone columns.
 SAMPLE_ROWS = 20_000
-# A column whose sample has at most this share of distinct values is categorical.
+# A column whose distinct values are at most this share of its rows is categorical.
 CATEGORICAL_SHARE = 0.5
-# Most distinct values a categorical string column gets (its strings are SQL literals).
+# Most distinct values a string column gets as literals (beyond: hashed hex strings).
 MAX_CATEGORIES = 10_000
+# Relative error of the distinct counts.
+DISTINCT_ERROR = 0.01
+# Rows in one constant block of a calibrated column.
+FILL_BLOCK_ROWS = 64
+# Largest share of a column's rows calibration may make constant.
+MAX_FILL = 0.99
 # Hex digits of one xxhash64: a random string of length L takes ceil(L / 16) hashes.
 _HEX_PER_HASH = 16
 _INTEGRAL = ("tinyint", "smallint", "int", "bigint")
@@ -44,50 +60,105 @@ class ColumnShape:
     name: str
     type: str  # Spark SQL type name: bigint, int, double, string, timestamp, date, boolean
     kind: str  # "monotone", "categorical" or "random"
-    distinct: int  # distinct values in the sample
-    length: int  # mean string length in the sample (0 for other types)
-    low: float  # smallest value in the sample (numbers, Unix seconds, epoch days)
-    high: float  # largest value in the sample
-    rows: int  # rows in the sample
+    distinct: int  # distinct values in the table
+    length: int  # mean string length (0 for other types)
+    low: float  # smallest value (numbers, Unix seconds, epoch days)
+    high: float  # largest value
+    rows: int  # rows in the table
+    fill: float = 0.0  # share of rows (in blocks) set to one constant by calibration
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def measure_shapes(frames: Mapping[str, DataFrame], sample_rows: int = SAMPLE_ROWS) -> dict[str, list[ColumnShape]]:
-    """The shape of every column of every table, from its first `sample_rows` rows."""
-    return {table: measure_table(df, sample_rows) for table, df in frames.items()}
+def measure_shapes(written: Mapping[str, DataFrame], generated: Mapping[str, DataFrame], sample_rows: int = SAMPLE_ROWS) -> dict[str, list[ColumnShape]]:
+    """The shape of every column of every table: `written` is the generator's output read back
+    (for whole-table statistics), `generated` its DataFrames (for the first rows, in key order)."""
+    return {table: measure_table(written[table], generated[table], sample_rows) for table in written}
 
 
-def measure_table(df: DataFrame, sample_rows: int = SAMPLE_ROWS) -> list[ColumnShape]:
-    """Column shapes of one DataFrame, from its first rows (in key order)."""
-    import pyarrow.compute as pc
+def measure_table(written: DataFrame, generated: DataFrame, sample_rows: int = SAMPLE_ROWS) -> list[ColumnShape]:
+    """Column shapes of one table: statistics of every row, monotonicity from the first rows."""
+    from pyspark.sql import functions as F
 
-    sample = df.limit(sample_rows).toArrow()
-    shapes = []
-    for field in df.schema.fields:
+    fields = written.schema.fields
+    aggregates = [F.count(F.lit(1)).alias("__rows")]
+    for index, field in enumerate(fields):
+        column = F.col(f"`{field.name}`")
         kind_type = field.dataType.simpleString()
-        column = sample.column(field.name)
-        n = len(column)
-        distinct = len(pc.unique(column)) if n else 0
+        aggregates.append(F.approx_count_distinct(column, DISTINCT_ERROR).alias(f"d{index}"))
         if kind_type == "string":
-            lengths = pc.utf8_length(column)
-            length = int(round(pc.mean(lengths).as_py() or 0)) if n else 0
-            kind = "categorical" if n == 0 or distinct <= CATEGORICAL_SHARE * n else "random"
-            shapes.append(ColumnShape(field.name, kind_type, kind, max(distinct, 1), length, 0.0, 0.0, n))
+            aggregates.append(F.avg(F.length(column)).alias(f"a{index}"))
+        elif kind_type != "boolean":
+            number = _as_number(column, kind_type)
+            aggregates += [F.min(number).alias(f"l{index}"), F.max(number).alias(f"h{index}")]
+    stats = written.agg(*aggregates).first().asDict()
+    rows = int(stats["__rows"])
+    first = generated.limit(sample_rows).toArrow()
+    shapes = []
+    for index, field in enumerate(fields):
+        kind_type = field.dataType.simpleString()
+        distinct = max(int(stats[f"d{index}"] or 0), 1)
+        if kind_type == "string":
+            kind = "categorical" if distinct <= CATEGORICAL_SHARE * rows else "random"
+            shapes.append(ColumnShape(field.name, kind_type, kind, distinct, int(round(stats[f"a{index}"] or 0)), 0.0, 0.0, rows))
             continue
-        values = _as_numbers(column, kind_type)
-        low, high = (min(values), max(values)) if values else (0.0, 0.0)
         if kind_type == "boolean":
-            kind = "categorical"
-        elif n > 1 and all(a <= b for a, b in zip(values, values[1:])) and high > low:
+            shapes.append(ColumnShape(field.name, kind_type, "categorical", distinct, 0, 0.0, 1.0, rows))
+            continue
+        low, high = float(stats[f"l{index}"] or 0.0), float(stats[f"h{index}"] or 0.0)
+        values = _first_numbers(first.column(field.name), kind_type)
+        if len(values) > 1 and all(a <= b for a, b in zip(values, values[1:])) and high > low:
             kind = "monotone"
-        elif distinct <= CATEGORICAL_SHARE * n or n == 0:
+        elif distinct <= CATEGORICAL_SHARE * rows:
             kind = "categorical"
         else:
             kind = "random"
-        shapes.append(ColumnShape(field.name, kind_type, kind, max(distinct, 1), 0, float(low), float(high), n))
+        shapes.append(ColumnShape(field.name, kind_type, kind, distinct, 0, low, high, rows))
     return shapes
+
+
+def column_bytes(folder: str | Path) -> dict[str, int]:
+    """Compressed bytes of each column of a folder of Parquet files, from their footers."""
+    import pyarrow.parquet as pq
+
+    found: dict[str, int] = {}
+    for path in sorted(Path(folder).glob("*.parquet")):
+        meta = pq.ParquetFile(path).metadata
+        for group in range(meta.num_row_groups):
+            row_group = meta.row_group(group)
+            for index in range(row_group.num_columns):
+                column = row_group.column(index)
+                found[column.path_in_schema] = found.get(column.path_in_schema, 0) + column.total_compressed_size
+    return found
+
+
+def calibrate(shape: ColumnShape, target: int, history: list[tuple[ColumnShape, int]], tolerance: float = 0.01) -> ColumnShape:
+    """The next shape of a column whose earlier shapes wrote `history` [(shape, bytes)], aiming
+    at `target` bytes (the generator's): a constant share where it is too large, random values
+    where it is too small, the share interpolated from the last two writes of the same kind."""
+    last, measured = history[-1]
+    if target <= 0 or abs(measured - target) <= tolerance * target:
+        return last
+    if measured < target:
+        if last.fill > 0:  # overshot: back off along the line through the two latest writes
+            return replace(last, fill=_interpolate(history, target))
+        if last.kind != "random" and last.type != "boolean":
+            return replace(last, kind="random", fill=0.0)
+        return last
+    same_kind = [(s, b) for s, b in history if s.kind == last.kind]
+    if len(same_kind) >= 2 and same_kind[-1][0].fill != same_kind[-2][0].fill:
+        return replace(last, fill=_interpolate(same_kind, target))
+    base = next(b for s, b in same_kind if s.fill == 0) if any(s.fill == 0 for s, _ in same_kind) else measured
+    return replace(last, fill=round(min(MAX_FILL, max(0.0, 1 - target / base)), 4))
+
+
+def _interpolate(history: list[tuple[ColumnShape, int]], target: int) -> float:
+    (s0, b0), (s1, b1) = history[-2], history[-1]
+    if b0 == b1:
+        return s1.fill
+    fill = s0.fill + (target - b0) * (s1.fill - s0.fill) / (b1 - b0)
+    return round(min(MAX_FILL, max(0.0, fill)), 4)
 
 
 def limit_frame(spark: SparkSession, shapes: list[ColumnShape], rows: int, partitions: int) -> DataFrame:
@@ -98,11 +169,12 @@ def limit_frame(spark: SparkSession, shapes: list[ColumnShape], rows: int, parti
 
 def column_expr(shape: ColumnShape, salt: int) -> str:
     """The SQL expression over `id` that fills one limit column of this shape."""
+    key = _key(shape, salt)
     if shape.type == "string":
-        return _string_expr(shape, salt)
+        return _string_expr(shape, salt, key)
     if shape.type == "boolean":
-        return "id % 2 = 0" if shape.distinct > 1 else "true"
-    numeric = _numeric_expr(shape, salt)
+        return f"{key} % 2 = 0" if shape.distinct > 1 else "true"
+    numeric = _numeric_expr(shape, salt, key)
     if shape.type == "timestamp":
         return f"timestamp_seconds(CAST({numeric} AS BIGINT))"
     if shape.type == "date":
@@ -112,32 +184,42 @@ def column_expr(shape: ColumnShape, salt: int) -> str:
     raise ValueError(f"column {shape.name}: no limit expression for type {shape.type}")
 
 
-def _numeric_expr(shape: ColumnShape, salt: int) -> str:
+def _key(shape: ColumnShape, salt: int) -> str:
+    """`id`, or with a fill share: 0 on that share of the rows (in blocks), id elsewhere."""
+    if shape.fill <= 0:
+        return "id"
+    cut = int(round(shape.fill * 10_000))
+    return f"(CASE WHEN pmod(xxhash64(id DIV {FILL_BLOCK_ROWS}, {salt}, 1), 10000) < {cut} THEN 0L ELSE id END)"
+
+
+def _numeric_expr(shape: ColumnShape, salt: int, key: str) -> str:
     low, span = shape.low, shape.high - shape.low
     integral = shape.type in _INTEGRAL or shape.type in ("timestamp", "date")
+    count = max(shape.distinct, 1)
     if shape.kind == "monotone":
-        # evenly from low, at the sample's mean step per row (runs of equal values included)
-        step = span / max(shape.rows - 1, 1)
-        return f"({_num(low)} + floor(id * {_num(step)}))" if integral else f"({_num(low)} + id * {_num(step)})"
-    if shape.kind == "categorical":
-        count = max(shape.distinct, 1)
-        step = span / max(count - 1, 1)
-        pick = f"pmod(xxhash64(id, {salt}), {count})"
-        return f"({_num(low)} + floor({pick} * {_num(step)}))" if integral else f"({_num(low)} + {pick} * {_num(step)})"
-    if integral:
-        return f"({_num(low)} + pmod(xxhash64(id, {salt}), {int(span) + 1}))"
-    return f"({_num(low)} + (shiftrightunsigned(xxhash64(id, {salt}), 11) * 1.1102230246251565E-16D) * {_num(span)})"
+        # `count` runs of equal values rising evenly from low to high along the key
+        pick = key if count >= shape.rows else f"({key} * {count} DIV {max(shape.rows, 1)})"
+    elif shape.kind == "categorical":
+        pick = f"pmod(xxhash64({key}, {salt}), {count})"
+    elif integral:
+        return f"({_num(low)} + pmod(xxhash64({key}, {salt}), {int(span) + 1}))"
+    else:
+        return f"({_num(low)} + (shiftrightunsigned(xxhash64({key}, {salt}), 11) * 1.1102230246251565E-16D) * {_num(span)})"
+    step = span / max(min(count, shape.rows) - 1, 1)
+    return f"({_num(low)} + floor({pick} * {_num(step)}))" if integral else f"({_num(low)} + {pick} * {_num(step)})"
 
 
-def _string_expr(shape: ColumnShape, salt: int) -> str:
-    if shape.kind == "categorical":
-        values = categorical_strings(min(shape.distinct, MAX_CATEGORIES), shape.length, salt)
+def _string_expr(shape: ColumnShape, salt: int, key: str) -> str:
+    if shape.kind == "categorical" and shape.distinct <= MAX_CATEGORIES:
+        values = categorical_strings(shape.distinct, shape.length, salt)
         literals = ", ".join("'" + v + "'" for v in values)
-        return f"element_at(array({literals}), CAST(pmod(xxhash64(id, {salt}), {len(values)}) AS INT) + 1)"
+        return f"element_at(array({literals}), CAST(pmod(xxhash64({key}, {salt}), {len(values)}) AS INT) + 1)"
     if shape.length == 0:
         return "''"
-    # random upper-case hex: each xxhash64 with its top bit set prints as exactly 16 digits
-    hashes = [f"hex(xxhash64(id, {salt * 64 + k}) | -9223372036854775808L)" for k in range(math.ceil(shape.length / _HEX_PER_HASH))]
+    # one of `distinct` random upper-case hex strings: each xxhash64 with its top bit set
+    # prints as exactly 16 digits
+    pick = key if shape.distinct >= shape.rows else f"pmod(xxhash64({key}, {salt}), {shape.distinct})"
+    hashes = [f"hex(xxhash64({pick}, {salt * 64 + k}) | -9223372036854775808L)" for k in range(math.ceil(shape.length / _HEX_PER_HASH))]
     text = hashes[0] if len(hashes) == 1 else f"concat({', '.join(hashes)})"
     return f"substring({text}, 1, {shape.length})"
 
@@ -154,7 +236,19 @@ def categorical_strings(count: int, length: int, salt: int) -> list[str]:
     return values
 
 
-def _as_numbers(column: Any, kind_type: str) -> list[float]:
+def _as_number(column: Any, kind_type: str) -> Any:
+    """A column as a number the range can be taken of: Unix seconds, epoch days, or itself."""
+    from pyspark.sql import functions as F
+
+    if kind_type == "timestamp":
+        return F.unix_micros(column) / 1_000_000
+    if kind_type == "date":
+        return F.unix_date(column)
+    return column.cast("double")
+
+
+def _first_numbers(column: Any, kind_type: str) -> list[float]:
+    """The first rows' values of a numeric, timestamp or date column, as floats (nulls dropped)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -164,8 +258,6 @@ def _as_numbers(column: Any, kind_type: str) -> list[float]:
         return [v / 1_000_000 for v in column.to_pylist()]
     if kind_type == "date":
         return [float(v) for v in column.cast(pa.int32()).to_pylist()]
-    if kind_type == "boolean":
-        return [float(v) for v in column.to_pylist()]
     return [float(v) for v in column.to_pylist()]
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 _PROC = Path("/proc")
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -69,6 +71,8 @@ class PeakMemorySampler:
         self.enabled = _PROC.is_dir()
         self.overall: dict[str, int | None] = dict.fromkeys(KINDS, 0 if self.enabled else None)
         self.peaks: dict[str, dict[str, int | None]] = {}
+        # (perf_counter, 1-minute load average) at every sample: contention during a pass
+        self.loads: list[tuple[float, float]] = []
         self._active: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,7 +99,10 @@ class PeakMemorySampler:
         if not self.enabled:
             return
         now = process_tree_rss(self.root)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         with self._lock:
+            if load is not None:
+                self.loads.append((time.perf_counter(), load))
             targets = [self.overall] + [self.peaks.setdefault(label, dict.fromkeys(KINDS, 0)) for label in self._active]
             for target in targets:
                 for kind, value in now.items():
@@ -108,6 +115,14 @@ class PeakMemorySampler:
         if not self.enabled:
             return dict.fromkeys(KINDS)
         return {kind: max((p[kind] or 0 for p in matching), default=0) for kind in KINDS}
+
+    def load_between(self, start: float, end: float) -> dict[str, Any]:
+        """Mean and highest 1-minute load average sampled between two perf_counter() times."""
+        with self._lock:
+            values = [load for at, load in self.loads if start <= at <= end]
+        if not values:
+            return {"load_mean": None, "load_max": None}
+        return {"load_mean": round(sum(values) / len(values), 2), "load_max": round(max(values), 2)}
 
     def __enter__(self) -> "PeakMemorySampler":
         if self.enabled:

@@ -1,115 +1,23 @@
-"""Results as documents: the JSON schema check, the Markdown summary, the plot, the README block.
+"""Results as documents: the Markdown summary, the PNG, the README block, the one-line answer.
 
-Every figure shown anywhere (the `.md` beside a results file, the README's performance
-section) is rendered here from a results file, so none is ever typed by hand.
+Every figure shown anywhere (the `.md` and `.png` beside a results file, the README's
+performance section, the Benchmarks tab's headline) is rendered here from a results file
+(read through `bench.results`), so none is ever typed by hand; `render` re-creates the
+.md and .png of any results file.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from .plot import results_figure
+from .results import ResultsSchemaError, largest_cell, load_results
 from .targets import check_targets
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
-
-
-class ResultsSchemaError(ValueError):
-    """A results file does not follow the schema in bench/README.md."""
-
-    def __init__(self, field: str, value: Any, expected: str) -> None:
-        self.field, self.value, self.expected = field, value, expected
-        super().__init__(f"{field}: got {_short(value)}; expected {expected}")
-
-
-# The schema, as data: path -> expected type(s). "[]" walks every element of a list,
-# "{}" every value of a mapping. Checked by validate_results.
-_NUMBER = (int, float)
-_OPTIONAL_NUMBER = (int, float, type(None))
-_TIMING = {
-    "seconds": list,
-    "median_seconds": _NUMBER,
-    "min_seconds": _NUMBER,
-    "max_seconds": _NUMBER,
-    "spread": _NUMBER,
-    "rows_per_second": _OPTIONAL_NUMBER,
-}
-SCHEMA: dict[str, Any] = {
-    "schema_version": int,
-    "complete": bool,
-    "error": (dict, type(None)),
-    "started_at": str,
-    "finished_at": (str, type(None)),
-    "command": (str, type(None)),
-    "settings": {"scales": list, "cores": list, "repeat": int, "format": str, "seed": int, "timeout": _OPTIONAL_NUMBER},
-    "environment": {"cores": _OPTIONAL_NUMBER, "memory_bytes": _OPTIONAL_NUMBER, "python": str, "java": (str, type(None)), "packages": dict, "git": dict},
-    "cells": {
-        "[]": {
-            "households": int,
-            "cores": int,
-            "partitions": int,
-            "session_start_seconds": _NUMBER,
-            "cold_wall_seconds": _NUMBER,
-            "cold_generate_seconds": _NUMBER,
-            "limit_cold_wall_seconds?": _OPTIONAL_NUMBER,
-            "tables": {
-                "{}": {
-                    "rows": int,
-                    "bytes": _OPTIONAL_NUMBER,
-                    "files": _OPTIONAL_NUMBER,
-                    "generator": _TIMING,
-                    "limit": {**_TIMING, "bytes": _OPTIONAL_NUMBER},
-                    "ratio": _OPTIONAL_NUMBER,
-                    "peak_memory": (dict, type(None)),
-                }
-            },
-            "graph": {
-                "rows": int,
-                "bytes": _OPTIONAL_NUMBER,
-                "generator": _TIMING,
-                "limit": {**_TIMING, "bytes": _OPTIONAL_NUMBER},
-                "ratio": _OPTIONAL_NUMBER,
-                "peak_memory": {"generator": dict, "limit": dict, "overall": dict},
-            },
-            "shapes": dict,
-        }
-    },
-    "scaling": {"linear": list, "cores": list},
-    "files": {"plot": str, "markdown": str},
-}
-
-
-def validate_results(results: Any, schema: Any = SCHEMA, path: str = "results") -> None:
-    """Raise ResultsSchemaError naming the first field that does not match the schema."""
-    if isinstance(schema, dict):
-        if "[]" in schema:
-            if not isinstance(results, list):
-                raise ResultsSchemaError(path, results, "a list")
-            for index, item in enumerate(results):
-                validate_results(item, schema["[]"], f"{path}[{index}]")
-            return
-        if not isinstance(results, dict):
-            raise ResultsSchemaError(path, results, "an object")
-        if "{}" in schema:
-            for key, item in results.items():
-                validate_results(item, schema["{}"], f"{path}.{key}")
-            return
-        for key, expected in schema.items():
-            # "name?": a field newer files have and older ones may lack
-            optional, key = key.endswith("?"), key.rstrip("?")
-            if key not in results:
-                if optional:
-                    continue
-                raise ResultsSchemaError(f"{path}.{key}", None, "a value (the field is missing)")
-            validate_results(results[key], expected, f"{path}.{key}")
-        return
-    types = schema if isinstance(schema, tuple) else (schema,)
-    if isinstance(results, bool) and bool not in types:
-        raise ResultsSchemaError(path, results, _type_names(types))
-    if not isinstance(results, types):
-        raise ResultsSchemaError(path, results, _type_names(types))
+ONE_MILLION = 1_000_000
 
 
 def markdown_summary(results: dict[str, Any]) -> str:
@@ -124,36 +32,40 @@ def markdown_summary(results: dict[str, Any]) -> str:
         lines += [f"**Incomplete run**: {error['households']:,} households on {error['cores']} core(s) failed: {error['message']}", ""]
     elif not results["complete"]:
         lines += [f"**Incomplete run**: {len(results['cells'])} cell(s) finished so far.", ""]
+    version = results.get("schema_version", 1)
+    method = (
+        f"times are the median of {settings['repeat']} timed passes per side in ABBA order after one untimed warm pass per side; "
+        "ratio = limit seconds / generator seconds, the geometric mean of the paired per-pass ratios [95% bootstrap interval]; "
+        "per-table figures from single-table passes, whole-graph figures from concurrent ones"
+        if version >= 2 else
+        f"times are the median of {settings['repeat']} alternating passes per cell (schema 1: no warm pass for the limit, ratio of medians)"
+    )
+    indicative = " **Indicative only: one timed pass per side.**" if settings["repeat"] < 2 else ""
     lines += [
         f"Machine: {env.get('cores')} cores, {_gib(env.get('memory_bytes'))} RAM, {env.get('cpu') or 'unknown CPU'}; "
         f"Python {env.get('python')}, Spark {packages.get('pyspark')}, {env.get('java') or 'Java ?'}; "
         f"commit {str(git.get('commit') or '?')[:10]}{' (dirty)' if git.get('dirty') else ''}. "
-        f"Format {settings['format']}; times are the median of {settings['repeat']} alternating passes per cell, with the spread (max - min) / median in parentheses.",
-        "",
-        "| households | cores | rows | cold wall, Spark start-up included | raw limit cold wall | generator | rows/s | limit | ratio (limit / generator) | driver JVM peak |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"Format {settings['format']}; {method}; spread (max - min) / median in parentheses.{indicative}",
     ]
-    for cell in results["cells"]:
-        graph = cell["graph"]
-        lines.append(
-            f"| {cell['households']:,} | {cell['cores']} | {graph['rows']:,} | {cell['cold_wall_seconds']:.1f} s | {_seconds(cell.get('limit_cold_wall_seconds'))} "
-            f"| {_timing(graph['generator'])} | {_rate(graph['generator'])} | {_timing(graph['limit'])} "
-            f"| {_num(graph['ratio'])} | {_gib(graph['peak_memory']['generator'].get('driver_jvm_bytes'))} |"
+    if settings.get("note"):
+        lines += ["", f"Note: {settings['note']}"]
+    lines += _table(
+        ["households", "cores", "rows", "cold wall (Python + session + first run)", "first-run penalty", "raw limit cold wall",
+         "generator", "rows/s", "limit", "ratio [95% CI]", "plain JVM / flagged", "JVM CPU s (gen / limit)", "other procs' CPU s", "GC s", "bytes/row (gen / limit)", "driver JVM peak"],
+        "r r r r r r r r r r r r r r r r",
+        [_cell_row(cell) for cell in results["cells"]],
+    )
+    largest = largest_cell(results)
+    if largest is not None:
+        lines += ["", f"Per table at {largest['households']:,} households, {largest['cores']} core(s)"
+                  f" ({'single-table passes' if largest.get('table_figures') == 'single' else 'tables written two at a time'}):"]
+        lines += _table(
+            ["table", "rows", "bytes (limit vs generator)", "bytes/row", "generator", "rows/s", "limit", "limit rows/s",
+             "ratio [95% CI]", "ratio, concurrent", "limit / replay", "plain JVM / flagged"],
+            "l r r r r r r r r r r r",
+            [_table_row(table, stats) for table, stats in largest["tables"].items()],
         )
-    if results["cells"]:
-        largest = max(results["cells"], key=lambda c: (c["households"], c["cores"]))
-        lines += [
-            "",
-            f"Per table at {largest['households']:,} households, {largest['cores']} core(s):",
-            "",
-            "| table | rows | bytes | generator | rows/s | limit | limit rows/s | ratio |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for table, stats in largest["tables"].items():
-            lines.append(
-                f"| {table} | {stats['rows']:,} | {_mib(stats['bytes'])} | {_timing(stats['generator'])} | {_rate(stats['generator'])} "
-                f"| {_timing(stats['limit'])} | {_rate(stats['limit'])} | {_num(stats['ratio'])} |"
-            )
+    lines += _cold_breakdown(results)
     lines += _table(
         ["cores", "scale", "rows/s ratio (generator)", "rows/s ratio (limit)", "driver JVM peak ratio"], "r l r r r",
         [[row["cores"], f"{row['from_households']:,} → {row['to_households']:,}", _num(row["rows_per_second_ratio"]),
@@ -164,12 +76,106 @@ def markdown_summary(results: dict[str, Any]) -> str:
         [[f"{row['households']:,}", f"{row['from_cores']} → {row['to_cores']}", _num(row["generator_speedup"]),
           _num(row["limit_speedup"]), _num(row["speedup_vs_limit"])] for row in results["scaling"]["cores"]],
     )
+    lines += _table(
+        ["cores", "table", "generator fixed s", "generator µs/row", "limit fixed s", "limit µs/row", "per-row ratio (limit / generator)"], "r l r r r r r",
+        [[f["cores"], f["table"], _num(f["generator"]["fixed_seconds"]), _num(f["generator"]["microseconds_per_row"], 3),
+          _num(f["limit"]["fixed_seconds"]), _num(f["limit"]["microseconds_per_row"], 3), _num(f["per_row_ratio"])]
+         for f in results["scaling"].get("fit", [])],
+    )
     met = {True: "yes", False: "**no**", None: "n/a"}
     lines += _table(
         ["target", "bar", "measured", "met"], "l r r c",
-        [[c["target"], c["bar"], _num(c["measured"]), met[c["met"]]] for c in check_targets(results)],
+        [[c["target"], c["bar"], _num(c["measured"]), met[c["met"]] + (" (indicative: 1 pass)" if c.get("indicative") and c["met"] is not None else "")]
+         for c in check_targets(results)],
     )
     return "\n".join(lines) + "\n"
+
+
+def _cell_row(cell: dict[str, Any]) -> list[str]:
+    graph = cell["graph"]
+    gen_cpu, lim_cpu = graph["generator"].get("cpu") or {}, graph["limit"].get("cpu") or {}
+    cold = (cell.get("cold") or {}).get("generator") or {}
+    per_row = graph.get("bytes_per_row") or {}
+    return [
+        f"{cell['households']:,}", str(cell["cores"]), f"{graph['rows']:,}",
+        f"{cell['cold_wall_seconds']:.1f} s" + (f" ({_s(cold.get('python_start_seconds'))} + {_s(cold['session_start_seconds'])} + {_s(cold['first_run_seconds'])})" if cold else ""),
+        _s(cold.get("first_run_penalty_seconds")),
+        _s(cell.get("limit_cold_wall_seconds")),
+        _timing(graph["generator"]), _rate(graph["generator"]), _timing(graph["limit"]),
+        _ratio_ci(graph), _ratio_ci(graph, "plain_ratio"),
+        f"{_num(gen_cpu.get('jvm_cpu_seconds'), 1)} / {_num(lim_cpu.get('jvm_cpu_seconds'), 1)}",
+        f"{_num(gen_cpu.get('other_cpu_seconds'), 1)} / {_num(lim_cpu.get('other_cpu_seconds'), 1)}",
+        f"{_num(gen_cpu.get('gc_seconds'), 2)} / {_num(lim_cpu.get('gc_seconds'), 2)}",
+        f"{_num(per_row.get('generator'), 1)} / {_num(per_row.get('limit'), 1)}",
+        _gib(graph["peak_memory"]["generator"].get("driver_jvm_bytes")),
+    ]
+
+
+def _table_row(table: str, stats: dict[str, Any]) -> list[str]:
+    per_row = stats.get("bytes_per_row") or {}
+    difference = stats.get("limit_bytes_difference")
+    concurrent = stats.get("concurrent") or {}
+    return [
+        table, f"{stats['rows']:,}",
+        f"{_mib(stats['limit'].get('bytes'))} vs {_mib(stats['bytes'])}" + (f" ({difference * 100:+.1f}%)" if difference is not None else ""),
+        f"{_num(per_row.get('generator'), 1)} / {_num(per_row.get('limit'), 1)}",
+        _timing(stats["generator"]), _rate(stats["generator"]), _timing(stats["limit"]), _rate(stats["limit"]),
+        _ratio_ci(stats), _ratio_ci(concurrent) if concurrent else "–", _num(stats.get("limit_vs_replay")), _ratio_ci(stats, "plain_ratio"),
+    ]
+
+
+def _cold_breakdown(results: dict[str, Any]) -> list[str]:
+    """Per cell and side: Python start, session start, first run, cold wall, warm run, first-run penalty."""
+    rows = []
+    for cell in results["cells"]:
+        for side, label in (("generator", "generator"), ("limit", "raw limit"), ("plain", "generator, plain JVM")):
+            cold = (cell.get("cold") or {}).get(side)
+            if cold:
+                rows.append([f"{cell['households']:,}", cell["cores"], label, _s(cold.get("python_start_seconds")), _s(cold["session_start_seconds"]),
+                             _s(cold["first_run_seconds"]), _s(cold["cold_wall_seconds"]), _s(cold.get("warm_run_seconds")), _s(cold.get("first_run_penalty_seconds"))])
+    return _table(["households", "cores", "side", "Python start", "session start", "first run", "cold wall", "warm run (median)", "first-run penalty"],
+                  "r r l r r r r r r", rows)
+
+
+def one_line_answer(results: dict[str, Any]) -> str:
+    """The answer to "how fast at 1M, how close to Spark's limit", in one line, from the
+    1M-household cell with the most cores (the largest cell when there is none)."""
+    cells = results.get("cells") or []
+    at_million = [c for c in cells if c["households"] == ONE_MILLION]
+    cell = max(at_million, key=lambda c: c["cores"]) if at_million else largest_cell(results)
+    if cell is None:
+        return "No finished cell in this results file."
+    graph = cell["graph"]
+    where = "1M households" if cell["households"] == ONE_MILLION else f"{cell['households']:,} households (no 1M cell in this run)"
+    parts = [
+        f"{_s(graph['generator']['median_seconds'])} generation",
+        f"{_s(cell['cold_wall_seconds'])} with Spark start-up",
+        f"{_rate(graph['generator'])} rows/s",
+        f"{graph['ratio'] * 100:.0f}% of Spark's write limit" if graph.get("ratio") is not None else "limit –",
+    ]
+    if graph.get("plain_ratio") is not None:
+        parts.append(f"plain JVM {graph['plain_ratio'] * 100:.0f}% of that speed")
+    indicative = " (indicative: one pass)" if results["settings"]["repeat"] < 2 else ""
+    return f"{where} on {cell['cores']} core(s) here: " + ", ".join(parts) + indicative + "."
+
+
+def render(path: str | Path) -> tuple[Path, Path]:
+    """Re-create the .md and .png beside a results file from its JSON alone."""
+    path = Path(path)
+    results = load_results(path)
+    markdown, png = path.with_suffix(".md"), path.with_suffix(".png")
+    markdown.write_text(markdown_summary(results))
+    save_figure(results, png)
+    return markdown, png
+
+
+def save_figure(results: dict[str, Any], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig = results_figure(results)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def _table(header: list[str], align: str, rows: list[list[Any]]) -> list[str]:
@@ -185,53 +191,13 @@ def _row(cells: Any) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def plot_results(results: dict[str, Any], path: Path) -> Path:
-    """PNG: rows/s against households per table and for the whole graph, generator solid, limit dashed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cells = results["cells"]
-    panels = ["whole graph", *cells[0]["tables"]]
-    columns = 3
-    rows = -(-len(panels) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, panel in zip(axes.flat, panels):
-        for index, cores in enumerate(sorted({c["cores"] for c in cells})):
-            ladder = sorted((c for c in cells if c["cores"] == cores), key=lambda c: c["households"])
-            x = [c["households"] for c in ladder]
-            stats = [c["graph"] if panel == "whole graph" else c["tables"][panel] for c in ladder]
-            colour = colours[index % len(colours)]
-            ax.plot(x, [s["generator"]["rows_per_second"] or 0 for s in stats], "o-", color=colour, label=f"generator, {cores} core(s)")
-            ax.plot(x, [s["limit"]["rows_per_second"] or 0 for s in stats], "s--", color=colour, alpha=0.6, label=f"limit, {cores} core(s)")
-        ax.set_title(panel, fontsize=10)
-        ax.set_xscale("log")
-        ax.set_xlabel("households", fontsize=8)
-        ax.set_ylabel("rows/s", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_ylim(bottom=0)
-        ax.grid(True, alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=8)
-    status = "" if results["complete"] else " (INCOMPLETE)"
-    fig.suptitle(f"idgraph bench: rows/s vs scale, generator against the raw {results['settings']['format']} write limit{status}", fontsize=11)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
-
-
 def readme_block(results: dict[str, Any], results_name: str, more: Sequence[tuple[dict[str, Any], str]] = ()) -> str:
     """The README's performance block (without the markers), rendered from results files:
     `results` first, then each of `more` (results, name) in order."""
     blocks = []
     for run, name in [(results, results_name), *more]:
         command = run.get("command") or "idgraph bench"
-        blocks.append(f"From `{name}` (run with `{command}`):\n\n" + markdown_summary(run))
+        blocks.append(f"From `{name}` (run with `{command}`):\n\n**{one_line_answer(run)}**\n\n" + markdown_summary(run))
     return "Generated by `idgraph bench --readme`; do not edit by hand.\n\n" + "\n".join(blocks)
 
 
@@ -250,16 +216,11 @@ def update_readme_block(
     return True
 
 
-def latest_results(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The newest complete results file in `folder` (names are UTC timestamps), or None."""
-    for path in sorted(folder.glob("*.json"), reverse=True):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict) and data.get("complete"):
-            return path, data
-    return None
+def _ratio_ci(stats: dict[str, Any], key: str = "ratio") -> str:
+    value, ci = stats.get(key), stats.get(f"{key}_ci")
+    if value is None:
+        return "–"
+    return f"{value:.2f} [{ci[0]:.2f}–{ci[1]:.2f}]" if ci else f"{value:.2f}"
 
 
 def _timing(stats: dict[str, Any]) -> str:
@@ -271,12 +232,12 @@ def _rate(stats: dict[str, Any]) -> str:
     return f"{rate:,.0f}" if rate else "–"
 
 
-def _seconds(value: float | None) -> str:
+def _s(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} s"
 
 
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _gib(value: float | None) -> str:
@@ -285,12 +246,3 @@ def _gib(value: float | None) -> str:
 
 def _mib(value: float | None) -> str:
     return "–" if value is None else f"{value / 2**20:.1f} MiB"
-
-
-def _type_names(types: tuple[type, ...]) -> str:
-    return " or ".join("null" if t is type(None) else t.__name__ for t in types)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,9 +1,20 @@
-"""Turn raw per-pass timings into medians, spreads, rows/s, ratios and scaling figures.
+"""Turn a worker's raw record into the figures of a results file.
 
-A cell's raw record (from `bench.worker`) holds every pass's seconds; this module is
-the only place that reduces them. Ratio = limit seconds / generator seconds (1.0: the
-generator writes as fast as Spark can write data of that shape; 0.5: it takes twice as
-long). Spread = (max - min) / median of the passes.
+A cell's raw record (from `bench.worker`) holds every timed write; this module is the only
+place that reduces them:
+
+- **timing**: median, min, max, spread = (max - min) / median, rows/s at the median, and the
+  medians of CPU (JVM, Python), GC and the other processes' CPU per pass;
+- **ratio** = limit seconds / generator seconds, the geometric mean of the *paired* per-pass
+  ratios with a bootstrap interval (`bench.stats`): 1.0, the generator writes as fast as
+  Spark writes data of that shape and size; 0.5, it takes twice as long. Per table from the
+  single-table passes (one table in flight), for the whole graph from the concurrent ones;
+- **plain ratio** = plain-JVM rows/s over flagged rows/s (separate processes: unpaired);
+- **bytes**: both sides' bytes and bytes per row, and the limit's difference from the generator;
+- **cold**: the cold wall split into Python start, session start and first run, beside the
+  warm run and the first-run penalty, for the generator, the raw limit and the plain JVM;
+- **scaling**: rows/s and memory between scales, speed-up between core counts, and a fit of
+  seconds = fixed + per-row cost over the ladder, per table, both sides.
 """
 
 from __future__ import annotations
@@ -11,11 +22,18 @@ from __future__ import annotations
 import statistics
 from typing import Any, Iterable, Sequence
 
+from .stats import linear_fit, paired_ratio, unpaired_ratio
 
-def timing(seconds: Sequence[float], rows: int) -> dict[str, Any]:
-    """Median, min, max, relative spread and rows/s (at the median) of some passes."""
+# Per-pass CPU figures kept (as medians) in a timing.
+CPU_KEYS = ("jvm_cpu_seconds", "python_cpu_seconds", "gc_seconds", "gc_count", "other_cpu_seconds")
+WHOLE_GRAPH = "whole graph"
+
+
+def timing(seconds: Sequence[float], rows: int, usage: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Median, min, max, relative spread and rows/s (at the median) of some passes, with
+    the median CPU, GC and contention figures of `usage` (one {"cpu", "load"} per pass)."""
     median = statistics.median(seconds)
-    return {
+    found: dict[str, Any] = {
         "seconds": list(seconds),
         "median_seconds": round(median, 3),
         "min_seconds": round(min(seconds), 3),
@@ -23,53 +41,128 @@ def timing(seconds: Sequence[float], rows: int) -> dict[str, Any]:
         "spread": round((max(seconds) - min(seconds)) / median, 3) if median else 0.0,
         "rows_per_second": round(rows / median, 1) if median else None,
     }
+    if usage:
+        cpu = {}
+        for key in CPU_KEYS:
+            values = [u["cpu"].get(key) for u in usage if u.get("cpu") and u["cpu"].get(key) is not None]
+            cpu[key] = round(statistics.median(values), 3) if values else None
+        found["cpu"] = cpu
+        loads = [u["load"].get("load_max") for u in usage if u.get("load") and u["load"].get("load_max") is not None]
+        found["load_max"] = max(loads) if loads else None
+    return found
 
 
 def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
     """The summary of one (households, cores) cell: per table and for the whole graph."""
-    gen_passes, limit_passes = raw["passes"]["generator"], raw["passes"]["limit"]
+    concurrent = raw["concurrent"]
+    generated = raw["cold"]["tables"]
+    single = raw.get("single")
+    plain = raw.get("plain")
     tables = {}
-    for table, cold in raw["cold"].items():
+    for table, cold in generated.items():
         rows = cold["rows"]
-        gen = timing([p["tables"][table]["seconds"] for p in gen_passes], rows)
-        lim = timing([p["tables"][table]["seconds"] for p in limit_passes], rows)
-        tables[table] = {
-            "rows": rows,
-            "bytes": gen_passes[-1]["tables"][table]["bytes"],
-            "files": gen_passes[-1]["tables"][table]["files"],
-            "generator": gen,
-            "limit": {**lim, "bytes": limit_passes[-1]["tables"][table]["bytes"]},
-            "ratio": _ratio(lim["median_seconds"], gen["median_seconds"]),
+        together = {kind: [p["tables"][table] for p in concurrent[kind]] for kind in ("generator", "limit")}
+        sides = {kind: single[kind][table] if single else together[kind] for kind in ("generator", "limit")}
+        gen = timing([p["seconds"] for p in sides["generator"]], rows, sides["generator"] if single else ())
+        lim = timing([p["seconds"] for p in sides["limit"]], rows, sides["limit"] if single else ())
+        paired = paired_ratio([p["seconds"] for p in sides["limit"]], [p["seconds"] for p in sides["generator"]])
+        gen_bytes, lim_bytes = sides["generator"][-1]["bytes"], sides["limit"][-1]["bytes"]
+        entry = {
+            **_both_sides(rows, gen, lim, paired, gen_bytes, lim_bytes),
+            "files": sides["generator"][-1]["files"],
+            "concurrent": _concurrent_table(together, rows),
             "peak_memory": raw["memory"]["tables"].get(table),
         }
+        if raw.get("replay") and raw["replay"].get(table):
+            writes = raw["replay"][table]
+            entry["replay"] = {**timing([w["seconds"] for w in writes], rows, writes), "bytes": writes[-1]["bytes"]}
+            # the shaped limit against writing the generator's own values: 1.0, it costs the same
+            entry["limit_vs_replay"] = _ratio(entry["replay"]["median_seconds"], lim["median_seconds"])
+        if plain:
+            plain_seconds = [p["tables"][table]["seconds"] for p in plain["passes"]]
+            entry["plain"] = timing(plain_seconds, rows)
+            share = unpaired_ratio([p["seconds"] for p in together["generator"]], plain_seconds)
+            entry["plain_ratio"], entry["plain_ratio_ci"] = share["ratio"], share["ci"]
+        tables[table] = entry
     rows = sum(t["rows"] for t in tables.values())
-    gen = timing([p["wall_seconds"] for p in gen_passes], rows)
-    lim = timing([p["wall_seconds"] for p in limit_passes], rows)
+    gen = timing([p["wall_seconds"] for p in concurrent["generator"]], rows, concurrent["generator"])
+    lim = timing([p["wall_seconds"] for p in concurrent["limit"]], rows, concurrent["limit"])
+    paired = paired_ratio([p["wall_seconds"] for p in concurrent["limit"]], [p["wall_seconds"] for p in concurrent["generator"]])
+    gen_bytes = sum(concurrent["generator"][-1]["tables"][t]["bytes"] for t in tables)
+    lim_bytes = sum(concurrent["limit"][-1]["tables"][t]["bytes"] for t in tables)
     graph = {
-        "rows": rows,
-        "bytes": sum(t["bytes"] for t in tables.values()),
-        "generator": gen,
-        "limit": {**lim, "bytes": sum(t["limit"]["bytes"] for t in tables.values())},
-        "ratio": _ratio(lim["median_seconds"], gen["median_seconds"]),
+        **_both_sides(rows, gen, lim, paired, gen_bytes, lim_bytes),
         "peak_memory": {"generator": raw["memory"]["generator"], "limit": raw["memory"]["limit"], "overall": raw["memory"]["overall"]},
     }
+    if plain:
+        plain_walls = [p["wall_seconds"] for p in plain["passes"]]
+        graph["plain"] = timing(plain_walls, rows, plain["passes"])
+        share = unpaired_ratio([p["wall_seconds"] for p in concurrent["generator"]], plain_walls)
+        graph["plain_ratio"], graph["plain_ratio_ci"] = share["ratio"], share["ci"]
+    cold = raw["cold"]
+    limit_cold = raw.get("limit_cold") or {}
     return {
         "households": raw["households"],
         "cores": raw["cores"],
         "partitions": raw["partitions"],
-        "session_start_seconds": raw["session_start_seconds"],
-        "cold_wall_seconds": raw["cold_wall_seconds"],
-        "cold_generate_seconds": raw["cold_generate_seconds"],
-        "limit_cold_wall_seconds": (raw.get("limit_cold") or {}).get("cold_wall_seconds"),
+        "session_start_seconds": cold["session_start_seconds"],
+        "cold_wall_seconds": cold["cold_wall_seconds"],
+        "cold_generate_seconds": cold["first_run_seconds"],
+        "limit_cold_wall_seconds": limit_cold.get("cold_wall_seconds"),
+        "table_figures": "single" if single else "concurrent",
+        "cold": {
+            "generator": _cold(cold, gen["median_seconds"]),
+            "limit": _cold(limit_cold, lim["median_seconds"]) if limit_cold else None,
+            "plain": _cold(plain, graph["plain"]["median_seconds"]) if plain else None,
+        },
         "tables": tables,
         "graph": graph,
+        "calibration": raw.get("calibration"),
         "shapes": raw["shapes"],
+        "environment": {**raw.get("environment", {}), **({"plain_jvm_options": plain.get("jvm_options")} if plain else {})},
+    }
+
+
+def _both_sides(rows: int, gen: dict[str, Any], lim: dict[str, Any], paired: dict[str, Any], gen_bytes: int, lim_bytes: int) -> dict[str, Any]:
+    """The figures a table and the whole graph share: both timings, the paired ratio, the bytes."""
+    return {
+        "rows": rows,
+        "bytes": gen_bytes,
+        "generator": gen,
+        "limit": {**lim, "bytes": lim_bytes},
+        "ratio": paired["ratio"],
+        "ratio_ci": paired["ci"],
+        "ratio_passes": paired["passes"],
+        "bytes_per_row": {"generator": _per_row(gen_bytes, rows), "limit": _per_row(lim_bytes, rows)},
+        "limit_bytes_difference": _difference(lim_bytes, gen_bytes),
+    }
+
+
+def _concurrent_table(together: dict[str, list[dict[str, Any]]], rows: int) -> dict[str, Any]:
+    """A table's figures from the concurrent passes (another table in flight beside it)."""
+    gen = timing([p["seconds"] for p in together["generator"]], rows)
+    lim = timing([p["seconds"] for p in together["limit"]], rows)
+    paired = paired_ratio(lim["seconds"], gen["seconds"])
+    return {"generator": gen, "limit": lim, "ratio": paired["ratio"], "ratio_ci": paired["ci"]}
+
+
+def _cold(record: dict[str, Any], warm: float | None) -> dict[str, Any]:
+    """Python start + session start + first run = cold wall; the first run against a warm one."""
+    first = record["first_run_seconds"]
+    return {
+        "python_start_seconds": record.get("python_start_seconds"),
+        "session_start_seconds": record["session_start_seconds"],
+        "first_run_seconds": first,
+        "cold_wall_seconds": record["cold_wall_seconds"],
+        "warm_run_seconds": warm,
+        "first_run_penalty_seconds": None if warm is None else round(first - warm, 3),
     }
 
 
 def scaling(cells: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Linear scaling (rows/s and driver memory between consecutive scales, per core count)
-    and core scaling (speed-up from the fewest to the most cores, generator and limit, per scale)."""
+    """Linear scaling (rows/s and driver memory between consecutive scales, per core count),
+    core scaling (speed-up from the fewest to the most cores, generator and limit, per scale)
+    and the fixed + per-row fit over the ladder, per core count and table."""
     cells = list(cells)
     linear = []
     for cores in sorted({c["cores"] for c in cells}):
@@ -102,7 +195,44 @@ def scaling(cells: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "limit_speedup": lim,
             "speedup_vs_limit": _ratio(gen, lim),
         })
-    return {"linear": linear, "cores": cores_scaling}
+    return {"linear": linear, "cores": cores_scaling, "fit": per_row_fit(cells)}
+
+
+def per_row_fit(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """seconds = fixed + per-row cost over the scales of each core count, per table and for the
+    whole graph, both sides; per_row_ratio = limit per-row cost / generator per-row cost
+    (the ratio with the fixed costs taken out)."""
+    fits = []
+    for cores in sorted({c["cores"] for c in cells}):
+        ladder = sorted((c for c in cells if c["cores"] == cores), key=lambda c: c["households"])
+        if len({c["households"] for c in ladder}) < 2:
+            continue
+        for name in [WHOLE_GRAPH, *ladder[0]["tables"]]:
+            stats = [c["graph"] if name == WHOLE_GRAPH else c["tables"].get(name) for c in ladder]
+            if any(s is None for s in stats):
+                continue
+            rows = [s["rows"] for s in stats]
+            gen = linear_fit(rows, [s["generator"]["median_seconds"] for s in stats])
+            lim = linear_fit(rows, [s["limit"]["median_seconds"] for s in stats])
+            if gen is None or lim is None:
+                continue
+            fits.append({
+                "cores": cores,
+                "table": name,
+                "generator": gen,
+                "limit": lim,
+                "per_row_ratio": _ratio(lim["microseconds_per_row"], gen["microseconds_per_row"]) if gen["microseconds_per_row"] > 0 and lim["microseconds_per_row"] > 0 else None,
+            })
+    return fits
+
+
+def _per_row(value: float | None, rows: int) -> float | None:
+    return None if value is None or not rows else round(value / rows, 2)
+
+
+def _difference(value: float | None, reference: float | None) -> float | None:
+    """value / reference - 1 (0.02: two percent more)."""
+    return None if not value or not reference else round(value / reference - 1, 4)
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:

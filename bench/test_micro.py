@@ -2,7 +2,13 @@
 
 Run with `pytest bench --benchmark-only` (not part of `pytest`, whose testpaths is tests/).
 Spark benchmarks write into the `noop` sink, so they time computing the expressions and
-nothing of the file format; each runs a few rounds after one warm-up.
+nothing of the file format; each runs SPARK_ROUNDS rounds after two warm-up rounds (with 3
+rounds the standard deviation was over a third of the mean on a shared machine).
+
+A baseline of the pure-Python benchmarks is committed in bench/baseline (see bench/README.md):
+
+    pytest bench --benchmark-only --benchmark-storage=file://bench/baseline \
+        --benchmark-compare=0001 --benchmark-compare-fail=median:25%
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from engine import TABLES, GraphConfig, build, expected_rows, render_functions, 
 TABLE_HOUSEHOLDS = 100_000
 # Rows of the name/email lookup benchmark.
 LOOKUP_ROWS = 1_000_000
-_ROUNDS = 3
+SPARK_ROUNDS = 10
+SPARK_WARMUP_ROUNDS = 2
 
 
 def _noop(df) -> None:
@@ -33,7 +40,7 @@ def test_name_and_email_lookup_per_million_rows(benchmark, spark):
     config = GraphConfig(households=_households_for_individuals(LOOKUP_ROWS), seed=42)
     df = build(spark, config, ["individuals"])["individuals"].select("first_name", "last_name", "email")
     benchmark.extra_info["rows"] = expected_rows(config)["individuals"]
-    benchmark.pedantic(_noop, args=(df,), rounds=_ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(_noop, args=(df,), rounds=SPARK_ROUNDS, iterations=1, warmup_rounds=SPARK_WARMUP_ROUNDS)
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -42,7 +49,7 @@ def test_table_expressions_into_noop(benchmark, spark, table):
     config = GraphConfig(households=TABLE_HOUSEHOLDS, seed=42)
     df = build(spark, config, [table])[table]
     benchmark.extra_info["rows"] = expected_rows(config)[table]
-    benchmark.pedantic(_noop, args=(df,), rounds=_ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(_noop, args=(df,), rounds=SPARK_ROUNDS, iterations=1, warmup_rounds=SPARK_WARMUP_ROUNDS)
 
 
 def test_config_validation(benchmark):

@@ -1,14 +1,28 @@
 """One benchmark cell: a (households, cores) pair in its own process and Spark session.
 
 Run by the harness as `python -m bench.worker ...` so that `local[N]` takes effect and the
-memory of one cell is never mixed with another's. It generates the graph once cold (the
-wall time a user sees, Spark start-up included), measures the generator's column shapes,
-then alternates limit and generator passes (limit first on odd passes, generator first
-on even ones) so machine noise hits both alike. Progress goes to stdout as JSON lines; the
-raw timings go to the --result file for the harness to summarise.
+memory of one cell is never mixed with another's. In order:
 
-With `--limit-cold SPEC` it instead writes only the limit tables, once, in a fresh process
-and session: the raw limit's own cold wall time, what the generator's cold wall is up against.
+1. **cold**: start the session and generate once; the cold wall is split into Python start,
+   session start and the first run;
+2. **shapes**: read the generator's output back for whole-table column statistics;
+3. **calibration** (untimed, the limit's warm-up): write the limit tables twice, adjusting
+   each column until its compressed bytes match the generator's (`bench.limit.calibrate`);
+   then one untimed generator pass, so both sides start the timed passes warm;
+4. **concurrent passes** (the whole graph, tables written as `idgraph generate` writes them):
+   `repeat` pairs in ABBA order (limit first on odd passes, generator first on even ones);
+5. **single-table passes** (per-table figures, one table in flight at a time): for each pass
+   and table, the two sides back to back, in the same ABBA order;
+6. **replay** (cross-check): each table's generated values cached, then written `replay`
+   times: what writing exactly these values costs, beside the limit's shaped stand-in.
+
+Every timed write records wall seconds, the JVM's and Python's CPU seconds, GC time and
+the CPU the rest of the machine used meanwhile (`bench.probes`), and the load average
+sampled during it. Progress goes to stdout as JSON lines; the raw record to --result.
+
+`--limit-cold SPEC` instead writes only the limit tables, once, in a fresh process: the raw
+limit's own cold wall. `--plain` runs the generator (cold, one warm pass, `repeat` timed
+passes) in a session started with no extra JVM options, as a managed cluster gives.
 """
 
 from __future__ import annotations
@@ -21,13 +35,22 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from engine import GraphConfig, build, generate
+from engine import TABLES, GraphConfig, build, generate
 from engine.generate import make_sink, write_rank, write_tables
 
-from .limit import ColumnShape, limit_frame, measure_shapes
+from .environment import spark_environment
+from .limit import ColumnShape, calibrate, column_bytes, limit_frame, measure_shapes
 from .memory import PeakMemorySampler
+from .probes import Counters
+
+# Untimed limit writes that calibrate the column bytes (the limit's warm-up as well).
+CALIBRATION_WRITES = 2
+# JVM options the engine adds that a managed cluster would not: the plain cell drops them.
+PLAIN_JVM_CONF = {"spark.driver.extraJavaOptions": "", "spark.executor.extraJavaOptions": ""}
+
+Report = Callable[[dict[str, Any]], None]
 
 
 def emit(event: dict[str, Any]) -> None:
@@ -35,62 +58,177 @@ def emit(event: dict[str, Any]) -> None:
     print(json.dumps(event, default=str), flush=True)
 
 
-def run_cell(households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float) -> dict[str, Any]:
-    """Measure one cell; returns its raw record (every pass's seconds, rows, bytes, peaks)."""
+class Cell:
+    """The session, counters and memory sampler of one worker process, and its timed writes."""
+
+    def __init__(self, cores: int, app_name: str, memory: PeakMemorySampler, launched_at: float, plain: bool = False) -> None:
+        self.python_start_seconds = round(time.time() - launched_at, 3)
+        self.memory = memory
+        self.spark, self.session_seconds = _start_session(cores, app_name, plain)
+        self.counters = Counters(self.spark)
+
+    def cold_record(self, first_run_seconds: float, cold_wall_seconds: float) -> dict[str, Any]:
+        """The cold wall of this process, split: Python start, session start, first run."""
+        return {
+            "python_start_seconds": self.python_start_seconds,
+            "session_start_seconds": round(self.session_seconds, 3),
+            "first_run_seconds": first_run_seconds,
+            "cold_wall_seconds": cold_wall_seconds,
+        }
+
+    def timed(self, label: str, write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run `write` (returns {"wall_seconds"?, "tables"}); add its CPU, GC and load figures."""
+        before = self.counters.snapshot()
+        started = time.perf_counter()
+        self.memory.enter(label)
+        try:
+            done = write()
+        finally:
+            self.memory.leave(label)
+        usage = self.counters.snapshot().minus(before)
+        done.setdefault("wall_seconds", usage["wall_seconds"])
+        return {**done, "cpu": {k: v for k, v in usage.items() if k != "wall_seconds"}, "load": self.memory.load_between(started, time.perf_counter())}
+
+
+def progress(memory: PeakMemorySampler, kind: str, number: int) -> Report:
+    """A write_tables/generate progress callback: memory labels per table, events to the harness."""
+
+    def report(event: dict[str, Any]) -> None:
+        if event["event"] == "started":
+            memory.enter(f"{kind}:{event['table']}")
+        elif event["event"] == "finished":
+            memory.leave(f"{kind}:{event['table']}")
+        if event["event"] in ("started", "finished"):
+            emit({**{k: event[k] for k in ("event", "table", "index", "total")}, "kind": kind, "pass": number,
+                  **({"rows": event["rows"], "seconds": event["seconds"]} if event["event"] == "finished" else {})})
+
+    return report
+
+
+def run_cell(
+    households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float,
+    replay: int = 0, single: bool = True,
+) -> dict[str, Any]:
+    """Measure one cell; returns its raw record (every timed write, its CPU, bytes, peaks)."""
     config = GraphConfig(households=households, seed=seed)
     config.validate()
+    gen_out, limit_out = work_dir / "generator", work_dir / "limit"
     with PeakMemorySampler() as memory:
-        spark, session_seconds = _start_session(cores, f"idgraph-bench-{households}x{cores}")
+        cell = Cell(cores, f"idgraph-bench-{households}x{cores}", memory, launched_at)
+        spark = cell.spark
 
-        def progress(kind: str, number: int):
-            def report(event: dict[str, Any]) -> None:
-                if event["event"] == "started":
-                    memory.enter(f"{kind}:{event['table']}")
-                elif event["event"] == "finished":
-                    memory.leave(f"{kind}:{event['table']}")
-                if event["event"] in ("started", "finished"):
-                    emit({**{k: event[k] for k in ("event", "table", "index", "total")}, "kind": kind, "pass": number,
-                          **({"rows": event["rows"], "seconds": event["seconds"]} if event["event"] == "finished" else {})})
+        def generator(tables: tuple[str, ...], number: int) -> dict[str, Any]:
+            manifest = generate(config, out=str(gen_out), format=format, overwrite=True, spark=spark,
+                                on_progress=progress(memory, "generator", number), tables=tables)
+            return {"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])}
 
-            return report
-
-        emit({"event": "phase", "phase": "cold", "session_seconds": round(session_seconds, 3)})
-        cold = generate(config, out=str(work_dir / "generator"), format=format, overwrite=True, spark=spark, on_progress=progress("generator", 0))
-        cold_wall = time.time() - launched_at
-        emit({"event": "pass", "kind": "cold", "pass": 0, "of": repeat, "rows": _rows(cold["tables"]), "wall_seconds": cold["wall_seconds"], "cold_wall_seconds": round(cold_wall, 3)})
-
+        emit({"event": "phase", "phase": "cold", "session_seconds": round(cell.session_seconds, 3)})
+        cold = cell.timed("generator:cold", lambda: generator(TABLES, 0))
+        cold_wall = round(time.time() - launched_at, 3)
+        emit({"event": "pass", "kind": "cold", "pass": 0, "of": repeat, "rows": _rows(cold["tables"]), "wall_seconds": cold["wall_seconds"], "cold_wall_seconds": cold_wall})
+        generated = cold["tables"]
+        partitions = max(t["files"] for t in generated.values())
         emit({"event": "phase", "phase": "shapes"})
-        shapes = measure_shapes(build(spark, config))
-        partitions = cold["partitions"]
-        passes: dict[str, list[dict[str, Any]]] = {"generator": [], "limit": []}
+        written = {t: spark.read.parquet(str(gen_out / t)) for t in generated}
+        environment = spark_environment(spark, cell.counters, work_dir, written)
+        shapes = measure_shapes(written, build(spark, config, list(generated)))
+        target = {t: column_bytes(gen_out / t) for t in generated}
+
+        def limit(tables: dict[str, list[ColumnShape]], number: int, concurrent: bool = True) -> dict[str, Any]:
+            return _limit_pass(spark, tables, generated, format, limit_out, progress(memory, "limit", number), concurrent)
+
+        emit({"event": "phase", "phase": "calibration"})
+        history: dict[str, dict[str, list[tuple[ColumnShape, int]]]] = {t: {} for t in generated}
+        calibration = []
+        for _ in range(CALIBRATION_WRITES):
+            done = limit(shapes, 0)
+            measured = {t: column_bytes(limit_out / t) for t in generated}
+            calibration.append({t: {"bytes": done["tables"][t]["bytes"], "generator_bytes": generated[t]["bytes"]} for t in generated})
+            for table, columns in shapes.items():
+                for shape in columns:
+                    history[table].setdefault(shape.name, []).append((shape, measured[table].get(shape.name, 0)))
+            shapes = {t: [calibrate(s, target[t].get(s.name, 0), history[t][s.name]) for s in columns] for t, columns in shapes.items()}
+        generator(tuple(generated), 0)  # the generator's warm pass, untimed like the limit's
+
+        concurrent: dict[str, list[dict[str, Any]]] = {"generator": [], "limit": []}
         for number in range(1, repeat + 1):
-            order = ("limit", "generator") if number % 2 else ("generator", "limit")
-            for kind in order:
+            for kind in _abba(number):
                 emit({"event": "phase", "phase": kind, "pass": number, "of": repeat})
-                if kind == "generator":
-                    manifest = generate(config, out=str(work_dir / "generator"), format=format, overwrite=True, spark=spark, on_progress=progress(kind, number))
-                    passes[kind].append({"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])})
-                else:
-                    passes[kind].append(_limit_pass(spark, shapes, cold["tables"], format, work_dir / "limit", progress(kind, number)))
-                done = passes[kind][-1]
+                write = (lambda: generator(tuple(generated), number)) if kind == "generator" else (lambda: limit(shapes, number))
+                concurrent[kind].append(cell.timed(f"{kind}:graph", write))
+                done = concurrent[kind][-1]
                 emit({"event": "pass", "kind": kind, "pass": number, "of": repeat, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"]})
+
+        alone: dict[str, dict[str, list[dict[str, Any]]]] = {"generator": {t: [] for t in generated}, "limit": {t: [] for t in generated}}
+        if single:
+            for number in range(1, repeat + 1):
+                emit({"event": "phase", "phase": "single", "pass": number, "of": repeat})
+                for table in sorted(generated, key=write_rank):
+                    for kind in _abba(number):
+                        if kind == "generator":
+                            done = cell.timed(f"generator:{table}", lambda: generator((table,), number))
+                        else:
+                            done = cell.timed(f"limit:{table}", lambda: limit({table: shapes[table]}, number, concurrent=False))
+                        alone[kind][table].append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
+
+        replayed: dict[str, list[dict[str, Any]]] = {}
+        if replay:
+            emit({"event": "phase", "phase": "replay"})
+            for table in sorted(generated, key=write_rank):
+                replayed[table] = _replay(cell, build(spark, config, [table])[table], table, format, work_dir / "replay", replay)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {
         "households": households,
         "cores": cores,
         "partitions": partitions,
-        "session_start_seconds": round(session_seconds, 3),
-        "cold_wall_seconds": round(cold_wall, 3),
-        "cold_generate_seconds": cold["wall_seconds"],
-        "cold": _strip(cold["tables"]),
-        "passes": passes,
+        "cold": {
+            **cell.cold_record(cold["wall_seconds"], cold_wall),
+            "cpu": cold["cpu"],
+            "tables": generated,
+        },
+        "concurrent": concurrent,
+        "single": alone if single else None,
+        "replay": replayed or None,
+        "calibration": calibration,
         "shapes": {table: [s.to_dict() for s in columns] for table, columns in shapes.items()},
+        "column_bytes": {"generator": target, "limit": {t: column_bytes(limit_out / t) for t in generated} if limit_out.exists() else {}},
+        "environment": environment,
         "memory": {
             "overall": memory.overall,
             "generator": memory.peak("generator:"),
             "limit": memory.peak("limit:"),
-            "tables": {table: {"generator": memory.peak(f"generator:{table}"), "limit": memory.peak(f"limit:{table}")} for table in cold["tables"]},
+            "tables": {table: {"generator": memory.peak(f"generator:{table}"), "limit": memory.peak(f"limit:{table}")} for table in generated},
         },
+    }
+
+
+def run_plain(households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float) -> dict[str, Any]:
+    """The generator in a session with no extra JVM options: cold, one warm pass, `repeat` timed passes."""
+    config = GraphConfig(households=households, seed=seed)
+    out = work_dir / "plain"
+    with PeakMemorySampler() as memory:
+        cell = Cell(cores, f"idgraph-bench-plain-{households}x{cores}", memory, launched_at, plain=True)
+
+        def generator(number: int) -> dict[str, Any]:
+            manifest = generate(config, out=str(out), format=format, overwrite=True, spark=cell.spark, on_progress=progress(memory, "plain", number))
+            return {"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])}
+
+        emit({"event": "phase", "phase": "plain"})
+        cold = cell.timed("plain:cold", lambda: generator(0))
+        cold_wall = round(time.time() - launched_at, 3)
+        emit({"event": "pass", "kind": "plain-cold", "pass": 0, "of": repeat, "rows": _rows(cold["tables"]), "wall_seconds": cold["wall_seconds"], "cold_wall_seconds": cold_wall})
+        generator(0)
+        passes = []
+        for number in range(1, repeat + 1):
+            passes.append(cell.timed("plain:graph", lambda: generator(number)))
+            emit({"event": "pass", "kind": "plain", "pass": number, "of": repeat, "rows": _rows(passes[-1]["tables"]), "wall_seconds": passes[-1]["wall_seconds"]})
+        environment = spark_environment(cell.spark, cell.counters, work_dir)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return {
+        **cell.cold_record(cold["wall_seconds"], cold_wall),
+        "passes": passes,
+        "jvm_options": environment["jvm"]["input_arguments"],
+        "memory": memory.overall,
     }
 
 
@@ -98,29 +236,35 @@ def run_limit_cold(cores: int, spec: dict[str, Any], format: str, work_dir: Path
     """Write the limit tables once in a fresh session: the raw limit's cold wall time.
 
     `spec` is {"shapes": {table: [shape]}, "tables": {table: {"rows", "files"}}}, from the
-    generator cell of the same scale and cores.
+    generator cell of the same scale and cores (calibrated shapes).
     """
-    spark, session_seconds = _start_session(cores, f"idgraph-bench-limit-cold-x{cores}")
-    emit({"event": "phase", "phase": "limit-cold"})
-    shapes = {table: [ColumnShape(**shape) for shape in columns] for table, columns in spec["shapes"].items()}
-    done = _limit_pass(spark, shapes, spec["tables"], format, work_dir / "limit", lambda event: None)
-    cold_wall = time.time() - launched_at
-    emit({"event": "pass", "kind": "limit-cold", "pass": 0, "of": 1, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"], "cold_wall_seconds": round(cold_wall, 3)})
+    with PeakMemorySampler() as memory:
+        cell = Cell(cores, f"idgraph-bench-limit-cold-x{cores}", memory, launched_at)
+        emit({"event": "phase", "phase": "limit-cold"})
+        shapes = {table: [ColumnShape(**shape) for shape in columns] for table, columns in spec["shapes"].items()}
+        done = _limit_pass(cell.spark, shapes, spec["tables"], format, work_dir / "limit", lambda event: None)
+    cold_wall = round(time.time() - launched_at, 3)
+    emit({"event": "pass", "kind": "limit-cold", "pass": 0, "of": 1, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"], "cold_wall_seconds": cold_wall})
     shutil.rmtree(work_dir, ignore_errors=True)
-    return {"session_start_seconds": round(session_seconds, 3), "cold_wall_seconds": round(cold_wall, 3), "write_seconds": done["wall_seconds"]}
+    return cell.cold_record(done["wall_seconds"], cold_wall)
 
 
-def _start_session(cores: int, app_name: str):
+def _abba(number: int) -> tuple[str, str]:
+    """Which side goes first in pass `number`: limit on odd passes, generator on even ones."""
+    return ("limit", "generator") if number % 2 else ("generator", "limit")
+
+
+def _start_session(cores: int, app_name: str, plain: bool = False):
     """The cell's local[cores] session and the seconds it took to start."""
     from engine import local_session
 
     emit({"event": "phase", "phase": "session"})
     t0 = time.perf_counter()
-    spark = local_session(cores=cores, app_name=app_name)
+    spark = local_session(cores=cores, app_name=app_name, extra=PLAIN_JVM_CONF if plain else None)
     return spark, time.perf_counter() - t0
 
 
-def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str, out: Path, report) -> dict[str, Any]:
+def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str, out: Path, report: Report, concurrent: bool = True) -> dict[str, Any]:
     """Write the limit tables (same rows and file counts as the generator's) through the same sink."""
     sink = make_sink(str(out), format, overwrite=True)
     sink.prepare()
@@ -129,12 +273,35 @@ def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str
     # (built lazily in the writer threads, as the generator's are)
     frames = {
         t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"])
-        for t in sorted(generated, key=write_rank)
+        for t in sorted(shapes, key=write_rank)
     }
-    tables = write_tables(frames, sink, report, spark=spark)
+    tables = write_tables(frames, sink, report, spark=spark, **({} if concurrent else {"concurrency": 1}))
     wall = time.perf_counter() - t0
     sink.commit({"limit": True, "tables": tables})
     return {"wall_seconds": round(wall, 3), "tables": _strip(tables)}
+
+
+def _replay(cell: Cell, df, table: str, format: str, out: Path, passes: int) -> list[dict[str, Any]]:
+    """The generator's own values of `table`, cached in memory (and disk), written `passes` times."""
+    from pyspark import StorageLevel
+
+    cached = df.persist(StorageLevel.MEMORY_AND_DISK)
+    cached.count()
+    try:
+        found = []
+        for number in range(1, passes + 1):
+            def write() -> dict[str, Any]:
+                sink = make_sink(str(out), format, overwrite=True)
+                sink.prepare()
+                tables = write_tables({table: cached}, sink, progress(cell.memory, "replay", number), concurrency=1)
+                sink.commit({"replay": True, "tables": tables})
+                return {"tables": _strip(tables)}
+
+            done = cell.timed(f"replay:{table}", write)
+            found.append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
+    finally:
+        cached.unpersist()
+    return found
 
 
 def _rows(tables: dict[str, dict[str, Any]]) -> int:
@@ -155,14 +322,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True, help="where to write the cell's raw record (JSON)")
     parser.add_argument("--launched-at", type=float, default=None, help="time.time() when the harness started this process")
-    parser.add_argument("--limit-cold", type=Path, default=None, help="only write the limit tables of this spec (JSON) once, cold")
+    parser.add_argument("--replay", type=int, default=0, help="timed writes of each table's cached values (0: none)")
+    parser.add_argument("--no-single", action="store_true", help="skip the single-table passes")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--limit-cold", type=Path, default=None, help="only write the limit tables of this spec (JSON) once, cold")
+    mode.add_argument("--plain", action="store_true", help="only run the generator, in a session with no extra JVM options")
     args = parser.parse_args(argv)
     launched_at = args.launched_at or time.time()
     try:
         if args.limit_cold is not None:
             record = run_limit_cold(args.cores, json.loads(args.limit_cold.read_text()), args.format, args.work_dir, launched_at)
+        elif args.plain:
+            record = run_plain(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at)
         else:
-            record = run_cell(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at)
+            record = run_cell(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at,
+                              replay=args.replay, single=not args.no_single)
     except BaseException as exc:  # report anything, even an interrupt, before dying
         emit({"event": "error", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
         shutil.rmtree(args.work_dir, ignore_errors=True)

@@ -1,74 +1,88 @@
-"""The benchmarks tab's reading of bench/results: defensive about the layout, fine with none."""
+"""The Benchmarks tab's data: the latest run by default, a picker, the one-line answer, seconds
+and rows/s per table, the ratio chart, and an absolute results folder."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
+from pathlib import Path
 
+from bench.results import DEFAULT_FOLDER
 from ui import benchmarks
+
+COMMITTED = Path(__file__).parent.parent / "bench" / "results"
+
+
+def _copy_committed(folder: Path) -> list[Path]:
+    copies = []
+    for path in sorted(COMMITTED.glob("*.json")):
+        copies.append(Path(shutil.copy(path, folder / path.name)))
+    return copies
 
 
 def test_no_results_folder_means_an_empty_tab_with_a_placeholder_plot(tmp_path):
-    results = benchmarks.load_results(tmp_path / "missing")
-    assert results == []
-    assert benchmarks.summary_rows(results) == [] and benchmarks.environment_rows(results) == []
-    figure = benchmarks.plot(results)
+    found = benchmarks.entries(tmp_path / "missing")
+    assert found == [] and benchmarks.default_choice(found) is None
+    assert benchmarks.headline(None).startswith("No benchmark results yet")
+    assert benchmarks.summary_rows(None) == [] and benchmarks.environment_rows(None) == []
+    figure = benchmarks.figure(None)
     assert "No benchmark results yet" in figure.axes[0].texts[0].get_text()
 
 
-def cell(households, cores, rate, limit):
-    timing = lambda value: {"seconds": [1.0], "median_seconds": 1.0, "min_seconds": 1.0, "max_seconds": 1.0, "spread": 0.0, "rows_per_second": value}  # noqa: E731
-    table = {"rows": households, "bytes": 10, "files": 1, "generator": timing(rate), "limit": {**timing(limit), "bytes": 10}, "ratio": 0.5, "peak_memory": None}
-    return {"households": households, "cores": cores, "partitions": 2, "tables": {"households": table}, "graph": {**table, "generator": timing(2 * rate), "limit": timing(2 * limit)}}
+def test_the_results_folder_is_absolute_and_defaults_beside_the_installed_project(tmp_path, monkeypatch):
+    assert benchmarks.results_folder() == DEFAULT_FOLDER and DEFAULT_FOLDER.is_absolute()
+    assert DEFAULT_FOLDER == Path(benchmarks.__file__).resolve().parent.parent / "bench" / "results"
+    monkeypatch.chdir(tmp_path)
+    assert benchmarks.results_folder("bench/results") == tmp_path / "bench" / "results"
 
 
-def test_the_harness_cells_schema_is_read_per_table_per_core_count_with_the_whole_graph(tmp_path):
-    results = {"schema_version": 1, "complete": False, "started_at": "2026-11-30T10:00:00+00:00", "environment": {"cores": 2, "packages": {"pyspark": "4.3.0"}},
-               "cells": [cell(1000, 1, 100.0, 400.0), cell(10000, 1, 900.0, 1800.0), cell(1000, 2, 150.0, 500.0)]}
-    (tmp_path / "20261130T100000Z.json").write_text(json.dumps(results))
-    (result,) = benchmarks.load_results(tmp_path)
-    assert result.label == "20261130T100000Z (incomplete)" and result.when.startswith("2026-11-30")
-    found = {(m.table, m.scale, m.cores): (m.rows_per_s, m.limit_rows_per_s) for m in result.measurements}
-    assert found[("households", 10000, 1)] == (900.0, 1800.0)
-    assert found[("whole graph", 1000, 2)] == (300.0, 1000.0)
-    assert len(found) == 6
-    assert [result.label, "packages.pyspark", "4.3.0"] in benchmarks.environment_rows([result])
-    figure = benchmarks.plot([result])
-    assert [ax.get_title() for ax in figure.axes if ax.get_title()] == ["whole graph", "households"]
-    one_core = figure.axes[1].lines[0]
-    assert list(one_core.get_xdata()) == [1000, 10000] and list(one_core.get_ydata()) == [100.0, 900.0]
+def test_the_latest_complete_run_is_shown_first_with_a_one_line_answer(tmp_path):
+    copies = _copy_committed(tmp_path)
+    newest = copies[-1]
+    partial = json.loads(newest.read_text())
+    (tmp_path / "20991231T000000Z.json").write_text(json.dumps({**partial, "complete": False}))
+    found = benchmarks.entries(tmp_path)
+    options = benchmarks.choices(found)
+    # newest first, the incomplete one labelled, the latest *complete* one chosen
+    assert options[0][0].startswith("20991231T000000Z (incomplete)")
+    assert benchmarks.default_choice(found) == str(newest)
+    assert [path for _, path in options[1:]] == [str(p) for p in reversed(copies)]
+    entry = benchmarks.pick(found, benchmarks.default_choice(found))
+    line = benchmarks.headline(entry)
+    graph = next(c for c in entry.results["cells"] if c["households"] == 1_000_000 and c["cores"] == 2)["graph"]
+    assert line.startswith("1M households on 2 core(s) here: ")
+    assert f"{graph['generator']['median_seconds']:.1f} s generation" in line and "% of Spark's write limit" in line
+    assert f"{graph['generator']['rows_per_second']:,.0f} rows/s" in line
 
 
-def test_results_and_runs_lists_and_nested_tables_are_all_read(tmp_path):
-    (tmp_path / "a.json").write_text(json.dumps({
-        "timestamp": "2026-11-30T10:00:00Z",
-        "environment": {"cores": 2, "spark": {"version": "4.3.0"}},
-        "results": [
-            {"scale": 1000, "table": "households", "rows_per_s": 5000.0, "limit_rows_per_s": 20000.0},
-            {"scale": 10000, "table": "households", "rows_per_s": 40000, "limit_rows_per_s": 80000},
-        ],
-    }))
-    (tmp_path / "b.json").write_text(json.dumps({"runs": [{"households": 1000, "tables": {"individuals": {"rows_per_s": 7.0}, "campaigns": {"rows": 5}}}]}))
-    a, b = benchmarks.load_results(tmp_path)
-    assert [(m.scale, m.table, m.rows_per_s, m.limit_rows_per_s) for m in a.measurements] == [(1000, "households", 5000.0, 20000.0), (10000, "households", 40000.0, 80000.0)]
-    assert [(m.scale, m.table, m.rows_per_s, m.limit_rows_per_s) for m in b.measurements] == [(1000, "individuals", 7.0, None)]
-    assert benchmarks.summary_rows([a])[0] == [a.label, "1,000", "-", "households", "5,000", "20,000", "25%"]
-    assert [a.label, "spark.version", "4.3.0"] in benchmarks.environment_rows([a])
-    figure = benchmarks.plot([a, b])
-    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    assert titles == ["households", "individuals"]
-    households = figure.axes[0]
-    assert [list(line.get_ydata()) for line in households.lines] == [[5000.0, 40000.0], [20000.0, 80000.0]]
-    assert households.lines[1].get_linestyle() == "--"
+def test_a_picked_run_shows_seconds_and_rows_per_second_per_table_and_its_ratio_chart(tmp_path):
+    copies = _copy_committed(tmp_path)
+    found = benchmarks.entries(tmp_path)
+    entry = benchmarks.pick(found, str(copies[0]))
+    rows = benchmarks.summary_rows(entry.results)
+    cells = entry.results["cells"]
+    assert len(rows) == sum(1 + len(c["tables"]) for c in cells)
+    first = cells[0]
+    assert rows[0][:3] == [f"{first['households']:,}", first["cores"], "whole graph"]
+    assert rows[0][4] == f"{first['graph']['generator']['median_seconds']:.2f}"
+    figure = benchmarks.figure(entry)
+    titles = [ax.get_title() for ax in figure.axes]
+    largest = max(cells, key=lambda c: (c["households"], c["cores"]))
+    assert titles[0] == f"Per table at {largest['households']:,} households, {largest['cores']} core(s)"
+    assert "whole graph" in titles and len(figure.axes[0].patches) == 1 + len(largest["tables"])
+    assert ["file", str(copies[0])] in benchmarks.environment_rows(entry)
 
 
-def test_a_file_without_measurements_is_listed_with_the_reason(tmp_path):
+def test_an_unreadable_file_is_listed_with_the_reason(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     (tmp_path / "other.json").write_text(json.dumps({"something": "else"}))
-    broken, other = benchmarks.load_results(tmp_path)
-    assert broken.error.startswith("unreadable") and other.error.startswith("no measurements")
-    assert [(row[0], row[2]) for row in benchmarks.environment_rows([broken, other]) if row[1] == "error"] == [(broken.label, broken.error), (other.label, other.error)]
+    found = benchmarks.entries(tmp_path)
+    assert all(e.results is None for e in found)
+    assert [label for label, _ in benchmarks.choices(found)] == ["other — unreadable", "broken — unreadable"]
+    assert "could not be read" in benchmarks.headline(found[0])
+    assert benchmarks.environment_rows(found[1])[0][0] == "error"
 
 
 def test_a_small_benchmark_run_streams_its_output_and_reports_its_end():

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.config import ConfigError
 
-from .benchmarks import BenchmarkRun
+from .benchmarks import BenchmarkRun, results_folder
 from .context import AppContext
 from .jobs import JobsExecution, WorkspaceSettings
 from .runner import Runner
@@ -36,7 +36,7 @@ def listen_address(host: str | None, port: int | None, environ: dict[str, str] |
     return host or "127.0.0.1", port or DEFAULT_PORT
 
 
-def make_context(state_dir: str | None = None, max_concurrent: int = 1, out_root: str = "out", bench_results: str = "bench/results", cores: str = "*") -> AppContext:
+def make_context(state_dir: str | None = None, max_concurrent: int = 1, out_root: str = "out", bench_results: str | None = None, cores: str = "*") -> AppContext:
     """The store, runner and settings of one app process (Databricks when configured)."""
     settings = WorkspaceSettings.from_env()
     root = Path(state_dir) if state_dir else default_state_dir()
@@ -47,7 +47,7 @@ def make_context(state_dir: str | None = None, max_concurrent: int = 1, out_root
     else:
         store = LocalStore(root)
     runner = Runner(store, max_concurrent=max_concurrent, executions=executions)
-    return AppContext(store, runner, settings, BenchmarkRun(), out_root=out_root, bench_results=Path(bench_results), cores=cores)
+    return AppContext(store, runner, settings, BenchmarkRun(), out_root=out_root, bench_results=results_folder(bench_results), cores=cores)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", default=None, help="checkpoints and run history (default ./state or IDGRAPH_STATE_DIR)")
     parser.add_argument("--max-concurrent", type=int, default=1, help="generation runs at the same time; more are queued (default 1)")
     parser.add_argument("--out-dir", default="out", help="default parent folder of local runs (default ./out)")
-    parser.add_argument("--bench-results", default="bench/results", help="folder of benchmark results JSON (default bench/results)")
+    parser.add_argument("--bench-results", default=None, help="folder of benchmark results JSON (default: bench/results beside the installed project)")
     parser.add_argument("--cores", default="*", help="Spark cores of each local worker (default * = all)")
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.results import DEFAULT_FOLDER
+
 from .benchmarks import BenchmarkRun
 from .jobs import WorkspaceSettings
 from .runner import Runner
@@ -24,7 +26,7 @@ class AppContext:
     bench: BenchmarkRun
     # Parent folder a new session's local runs go to (each run gets its own subfolder).
     out_root: str = "out"
-    bench_results: Path = Path("bench/results")
+    bench_results: Path = DEFAULT_FOLDER
     # Spark cores of a local worker ("*" = all).
     cores: str = "*"
 
