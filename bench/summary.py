@@ -118,6 +118,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         "tables": tables,
         "graph": graph,
         "calibration": raw.get("calibration"),
+        "column_bytes": raw.get("column_bytes"),
         "shapes": raw["shapes"],
         "environment": {**raw.get("environment", {}), **({"plain_jvm_options": plain.get("jvm_options")} if plain else {})},
     }

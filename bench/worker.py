@@ -158,6 +158,8 @@ def run_cell(
                 concurrent[kind].append(cell.timed(f"{kind}:graph", write))
                 done = concurrent[kind][-1]
                 emit({"event": "pass", "kind": kind, "pass": number, "of": repeat, "rows": _rows(done["tables"]), "wall_seconds": done["wall_seconds"]})
+        # the last concurrent limit write holds every table (single-table writes replace it)
+        limit_columns = {t: column_bytes(limit_out / t) for t in generated}
 
         alone: dict[str, dict[str, list[dict[str, Any]]]] = {"generator": {t: [] for t in generated}, "limit": {t: [] for t in generated}}
         if single:
@@ -191,7 +193,7 @@ def run_cell(
         "replay": replayed or None,
         "calibration": calibration,
         "shapes": {table: [s.to_dict() for s in columns] for table, columns in shapes.items()},
-        "column_bytes": {"generator": target, "limit": {t: column_bytes(limit_out / t) for t in generated} if limit_out.exists() else {}},
+        "column_bytes": {"generator": target, "limit": limit_columns},
         "environment": environment,
         "memory": {
             "overall": memory.overall,

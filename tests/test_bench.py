@@ -311,3 +311,76 @@ def test_targets_are_checked_only_where_the_results_hold_their_cells():
     assert checks["lowest table ratio (identity_mappings)"]["met"] is False
     assert checks["core scaling 1 → 2 at 1M"]["met"] is True
     assert not any("10M" in target or "10K" in target for target in checks)
+
+
+def _raw_record(households: int, cores: int, slow: float = 1.0) -> dict:
+    """A worker's raw record with two passes per side, as `bench.worker` writes it (no Spark)."""
+    tables = {"households": households, "individuals": 2 * households}
+    cpu = {"python_cpu_seconds": 0.1, "jvm_cpu_seconds": 2.0, "gc_seconds": 0.05, "gc_count": 3, "other_cpu_seconds": 0.5}
+    load = {"load_mean": 1.5, "load_max": 2.0}
+
+    def table(rows: int, seconds: float, side_bytes: int) -> dict:
+        return {"rows": rows, "bytes": side_bytes, "files": 2, "seconds": seconds}
+
+    def graph_pass(factor: float, side_bytes: int) -> dict:
+        parts = {t: table(r, factor * r / 1e5, side_bytes) for t, r in tables.items()}
+        return {"wall_seconds": factor * sum(r for r in tables.values()) / 1e5, "tables": parts, "cpu": cpu, "load": load}
+
+    def single(factor: float, side_bytes: int) -> dict:
+        return {t: [{**table(r, factor * r / 1e5 * k, side_bytes), "cpu": cpu, "load": load} for k in (1.0, 1.1)] for t, r in tables.items()}
+
+    gen, lim = 1.0 * slow, 0.8
+    cold = {"python_start_seconds": 0.5, "session_start_seconds": 3.0, "first_run_seconds": 9.0, "cold_wall_seconds": 12.6}
+    return {
+        "households": households, "cores": cores, "partitions": 2,
+        "cold": {**cold, "cpu": cpu, "tables": {t: table(r, 1.0, 1000) for t, r in tables.items()}},
+        "concurrent": {"generator": [graph_pass(gen, 1000), graph_pass(gen * 1.05, 1000)], "limit": [graph_pass(lim, 1010), graph_pass(lim * 1.02, 1010)]},
+        "single": {"generator": single(gen, 1000), "limit": single(lim, 1010)},
+        "replay": {t: [{**table(r, 0.9 * r / 1e5, 1000), "cpu": cpu, "load": load}] for t, r in tables.items()},
+        "plain": {**cold, "passes": [graph_pass(2 * gen, 1000), graph_pass(2.1 * gen, 1000)], "jvm_options": ["-Xmx4g"]},
+        "limit_cold": {**cold, "first_run_seconds": 7.0, "cold_wall_seconds": 10.5},
+        "calibration": [{t: {"bytes": 1300, "generator_bytes": 1000} for t in tables}],
+        "shapes": {t: [] for t in tables},
+        "column_bytes": {"generator": {}, "limit": {}},
+        "environment": {"spark_conf": {"spark.master": f"local[{cores}]"}},
+        "memory": {"overall": {}, "generator": {"driver_jvm_bytes": 2**30}, "limit": {}, "tables": {t: None for t in tables}},
+    }
+
+
+def test_a_raw_record_summarises_to_paired_ratios_cold_breakdown_plain_share_and_a_fit():
+    from bench.summary import scaling, summarise_cell
+
+    cells = [summarise_cell(_raw_record(h, 2)) for h in (1_000, 10_000)]
+    results = {
+        "schema_version": 2, "complete": True, "error": None, "started_at": "2026-12-01T00:00:00+00:00", "finished_at": None,
+        "command": None, "settings": {"scales": [1_000, 10_000], "cores": [2], "repeat": 2, "format": "delta", "seed": 42, "timeout": None},
+        "environment": {"cores": 2, "memory_bytes": None, "python": "3.11", "java": None, "packages": {}, "git": {}},
+        "cells": cells, "scaling": scaling(cells), "files": {"plot": "x.png", "markdown": "x.md"},
+    }
+    validate_results(results)
+    cell = cells[-1]
+    households = cell["tables"]["households"]
+    assert households["ratio"] == 0.8 and households["ratio_ci"] == [0.8, 0.8]
+    assert households["limit_bytes_difference"] == 0.01 and households["bytes_per_row"]["generator"] == round(1000 / 10_000, 2)
+    assert households["plain_ratio"] == 0.5  # flagged passes 1.0, 1.05 against plain 2.0, 2.1
+    assert households["limit_vs_replay"] == pytest.approx(0.9 / (0.8 * 1.05), abs=0.001)  # replay over the limit median
+    assert cell["graph"]["generator"]["cpu"]["jvm_cpu_seconds"] == 2.0 and cell["graph"]["generator"]["load_max"] == 2.0
+    cold = cell["cold"]["generator"]
+    assert cold["first_run_penalty_seconds"] == round(9.0 - cell["graph"]["generator"]["median_seconds"], 3)
+    assert cell["cold"]["limit"]["cold_wall_seconds"] == cell["limit_cold_wall_seconds"] == 10.5
+    fit = {f["table"]: f for f in results["scaling"]["fit"]}
+    # seconds are rows / 1e5 on the generator side: 10 µs per row, nothing fixed
+    assert fit["households"]["generator"]["microseconds_per_row"] == pytest.approx(10.5, rel=0.01)
+    assert fit["households"]["per_row_ratio"] == pytest.approx(0.8 / 1.0, rel=0.02)
+    text = markdown_summary(results)
+    assert "| 10,000 | 2 |" in text and "0.80 [0.80–0.80]" in text and "+1.0%" in text
+    from bench.report import one_line_answer
+
+    assert one_line_answer(results).startswith("10,000 households (no 1M cell in this run) on 2 core(s) here:")
+    from bench.plot import results_figure
+
+    figure = results_figure(results)
+    ratio_axes = figure.axes[0]
+    # per panel (whole graph + 2 tables): the ratio bar and the plain-JVM bar
+    assert len(ratio_axes.patches) == 2 * 3 and ratio_axes.get_title() == "Per table at 10,000 households, 2 core(s)"
+    assert [round(p.get_height(), 3) for p in ratio_axes.patches][:3] == [cell["graph"]["ratio"], 0.8, 0.8]
