@@ -62,11 +62,13 @@ def run_environment(scales: Sequence[int], seed: int) -> dict[str, Any]:
 _VOLATILE_CONF = ("spark.app.id", "spark.app.startTime", "spark.app.submitTime", "spark.driver.port", "spark.driver.host", "spark.app.name")
 
 
-def spark_environment(spark: Any, counters: Any, work_dir: Path, frames: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """What a cell's session ran with: Spark conf, JVM arguments and collectors, sink options,
-    table concurrency and the work folder's filesystem."""
-    from engine.generate import CONCURRENT_TABLES
-    from engine.sinks import PARQUET_CODEC, parquet_options
+def spark_environment(spark: Any, counters: Any, work_dir: Path, written: Mapping[str, Path] | None = None) -> dict[str, Any]:
+    """What a cell's session ran with: Spark conf, JVM arguments and collectors, the sink's
+    options as the written files show them (codec, columns without a dictionary), table
+    concurrency and the work folder's filesystem."""
+    import inspect
+
+    from engine import write_tables
 
     conf = dict(sorted((k, v) for k, v in spark.sparkContext.getConf().getAll() if k not in _VOLATILE_CONF))
     arguments: list[str] = []
@@ -78,17 +80,30 @@ def spark_environment(spark: Any, counters: Any, work_dir: Path, frames: Mapping
         vm = f"{runtime.getVmName()} {runtime.getVmVersion()}"
     except Exception:  # no py4j access to the JVM (a remote session)
         pass
-    dictionary_off = {
-        table: sorted(k.split("#", 1)[1] for k in parquet_options(df) if k.startswith("parquet.enable.dictionary#"))
-        for table, df in (frames or {}).items()
-    }
     return {
         "spark_conf": conf,
         "jvm": {"vm": vm, "input_arguments": arguments, "garbage_collectors": counters.gc_names()},
-        "sink": {"codec": PARQUET_CODEC, "dictionary_off": dictionary_off},
-        "table_concurrency": CONCURRENT_TABLES,
+        "sink": {table: parquet_options_in(folder) for table, folder in (written or {}).items()},
+        "table_concurrency": inspect.signature(write_tables).parameters["concurrency"].default,
         "work_dir_filesystem": filesystem(work_dir),
     }
+
+
+def parquet_options_in(folder: Path) -> dict[str, Any]:
+    """The codec(s) and the columns written without a dictionary, from a table's Parquet footers."""
+    import pyarrow.parquet as pq
+
+    codecs: set[str] = set()
+    dictionary: dict[str, bool] = {}
+    for path in sorted(Path(folder).glob("*.parquet")):
+        meta = pq.ParquetFile(path).metadata
+        for group in range(meta.num_row_groups):
+            for index in range(meta.row_group(group).num_columns):
+                column = meta.row_group(group).column(index)
+                codecs.add(column.compression)
+                uses = any("DICTIONARY" in encoding for encoding in column.encodings)
+                dictionary[column.path_in_schema] = dictionary.get(column.path_in_schema, False) or uses
+    return {"codecs": sorted(codecs), "dictionary_off": sorted(name for name, uses in dictionary.items() if not uses)}
 
 
 def filesystem(path: Path) -> str | None:

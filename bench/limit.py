@@ -40,7 +40,7 @@ SAMPLE_ROWS = 20_000
 # A column whose distinct values are at most this share of its rows is categorical.
 CATEGORICAL_SHARE = 0.5
 # Most distinct values a string column gets as literals (beyond: hashed hex strings).
-MAX_CATEGORIES = 10_000
+MAX_CATEGORIES = 1_000
 # Relative error of the distinct counts.
 DISTINCT_ERROR = 0.01
 # Rows in one constant block of a calibrated column.

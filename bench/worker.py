@@ -130,7 +130,7 @@ def run_cell(
         partitions = max(t["files"] for t in generated.values())
         emit({"event": "phase", "phase": "shapes"})
         written = {t: spark.read.parquet(str(gen_out / t)) for t in generated}
-        environment = spark_environment(spark, cell.counters, work_dir, written)
+        environment = spark_environment(spark, cell.counters, work_dir, {t: gen_out / t for t in generated})
         shapes = measure_shapes(written, build(spark, config, list(generated)))
         target = {t: column_bytes(gen_out / t) for t in generated}
 
@@ -172,6 +172,9 @@ def run_cell(
                         else:
                             done = cell.timed(f"limit:{table}", lambda: limit({table: shapes[table]}, number, concurrent=False))
                         alone[kind][table].append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
+                for kind in ("limit", "generator"):
+                    emit({"event": "pass", "kind": f"{kind}, one table at a time,", "pass": number, "of": repeat,
+                          "rows": sum(alone[kind][t][-1]["rows"] for t in generated), "wall_seconds": round(sum(alone[kind][t][-1]["seconds"] for t in generated), 3)})
 
         replayed: dict[str, list[dict[str, Any]]] = {}
         if replay:

@@ -82,7 +82,7 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
     assert "-XX:-DontCompileHugeMethods" not in cell["environment"]["plain_jvm_options"]
     assert "-XX:-DontCompileHugeMethods" in cell["environment"]["jvm"]["input_arguments"]
     assert cell["environment"]["spark_conf"]["spark.master"] == "local[1]"
-    assert cell["environment"]["sink"]["codec"] and cell["environment"]["table_concurrency"] >= 1
+    assert cell["environment"]["sink"]["households"]["codecs"] == ["ZSTD"] and cell["environment"]["table_concurrency"] >= 1
     assert cell["environment"]["jvm"]["garbage_collectors"]
     scale = results["environment"]["scales"][str(_TINY)]
     assert len(scale["config_hash"]) > 8 and len(scale["sql_sha256"]) == 64
