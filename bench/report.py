@@ -51,7 +51,7 @@ def markdown_summary(results: dict[str, Any]) -> str:
         lines += ["", f"Note: {settings['note']}"]
     lines += _table(
         ["households", "cores", "rows", "cold wall (Python + session + first run)", "first-run penalty", "raw limit cold wall",
-         "generator", "rows/s", "limit", "ratio [95% CI]", "plain JVM / flagged", "JVM CPU s (gen / limit)", "other procs' CPU s", "GC s", "bytes/row (gen / limit)", "driver JVM peak"],
+         "generator", "rows/s", "limit", "ratio [95% CI]", "plain JVM / engine session", "JVM CPU s (gen / limit)", "other procs' CPU s", "GC s", "bytes/row (gen / limit)", "driver JVM peak"],
         "r r r r r r r r r r r r r r r r",
         [_cell_row(cell) for cell in results["cells"]],
     )
@@ -61,7 +61,7 @@ def markdown_summary(results: dict[str, Any]) -> str:
                   f" ({'single-table passes' if largest.get('table_figures') == 'single' else 'tables written two at a time'}):"]
         lines += _table(
             ["table", "rows", "bytes (limit vs generator)", "bytes/row", "generator", "rows/s", "limit", "limit rows/s",
-             "ratio [95% CI]", "ratio, concurrent", "limit / replay", "plain JVM / flagged"],
+             "ratio [95% CI]", "ratio, concurrent", "limit / replay", "plain JVM / engine session"],
             "l r r r r r r r r r r r",
             [_table_row(table, stats) for table, stats in largest["tables"].items()],
         )

@@ -9,7 +9,7 @@ place that reduces them:
   ratios with a bootstrap interval (`bench.stats`): 1.0, the generator writes as fast as
   Spark writes data of that shape and size; 0.5, it takes twice as long. Per table from the
   single-table passes (one table in flight), for the whole graph from the concurrent ones;
-- **plain ratio** = plain-JVM rows/s over flagged rows/s (separate processes: unpaired);
+- **plain ratio** = plain-JVM rows/s over the engine session's rows/s (separate processes: unpaired);
 - **bytes**: both sides' bytes and bytes per row, and the limit's difference from the generator;
 - **cold**: the cold wall split into Python start, session start and first run, beside the
   warm run and the first-run penalty, for the generator, the raw limit and the plain JVM;

@@ -1,7 +1,7 @@
 """The benchmarks tab: one results file at a time (the latest by default, a picker for the
 others), its one-line answer at the top ("how fast at 1M, how close to Spark's limit"), the
 per-table ratio chart and rows/s against scale, seconds and rows/s per table with the plain
-JVM beside the flagged one, the run's environment, and a small `idgraph bench` run started
+JVM beside the engine's own session, the run's environment, and a small `idgraph bench` run started
 from the page.
 """
 

@@ -27,7 +27,7 @@ LOG_LINES = 400
 WHOLE_GRAPH = "whole graph"
 SUMMARY_HEADERS = [
     "households", "cores", "table", "rows", "generator s", "rows/s", "limit s", "limit rows/s",
-    "ratio to limit [95% CI]", "plain JVM s", "plain JVM / flagged",
+    "ratio to limit [95% CI]", "plain JVM s", "plain JVM / engine session",
 ]
 
 
@@ -77,7 +77,7 @@ def headline(entry: ResultsEntry | None) -> str:
 
 def summary_rows(results: dict[str, Any] | None) -> list[list[Any]]:
     """One row per cell and table (the whole graph first): seconds and rows/s of both sides, the
-    ratio to the limit with its interval, and the plain JVM beside the flagged one."""
+    ratio to the limit with its interval, and the plain JVM beside the engine's own session."""
     if not results:
         return []
     rows = []
