@@ -94,3 +94,21 @@ def test_a_small_benchmark_run_streams_its_output_and_reports_its_end():
         time.sleep(0.01)
     assert "scale 1000: 5 rows/s" in run.log() and "['--scales', '1000']" in run.log()
     assert run.status().startswith("finished")
+
+
+def test_the_tab_opens_on_the_latest_run_and_a_pick_shows_another(tmp_path):
+    from ui import app, page
+
+    copies = _copy_committed(tmp_path / "results" if (tmp_path / "results").mkdir() is None else tmp_path)
+    ctx = app.make_context(str(tmp_path / "state"), 1, str(tmp_path / "out"), str(tmp_path / "results"), "1")
+    tab = page.build_page(ctx).bench
+    p = tab.parts
+    shown = tab.on_refresh(None)
+    assert shown[p["note"]].startswith(f"{len(copies)} result file(s) in `{(tmp_path / 'results').resolve()}`")
+    assert shown[p["picker"]].value == str(copies[-1])
+    assert shown[p["headline"]].startswith("**1M households on 2 core(s) here: ")
+    older = tab.on_pick(str(copies[0]))
+    first = json.loads(copies[0].read_text())["cells"][0]
+    assert older[p["summary"]][0][:3] == [f"{first['households']:,}", first["cores"], "whole graph"]
+    # a refresh keeps the file the user picked
+    assert tab.on_refresh(str(copies[0]))[p["picker"]].value == str(copies[0])
