@@ -99,7 +99,8 @@ def test_a_small_benchmark_run_streams_its_output_and_reports_its_end():
 def test_the_tab_opens_on_the_latest_run_and_a_pick_shows_another(tmp_path):
     from ui import app, page
 
-    copies = _copy_committed(tmp_path / "results" if (tmp_path / "results").mkdir() is None else tmp_path)
+    (tmp_path / "results").mkdir()
+    copies = _copy_committed(tmp_path / "results")
     ctx = app.make_context(str(tmp_path / "state"), 1, str(tmp_path / "out"), str(tmp_path / "results"), "1")
     tab = page.build_page(ctx).bench
     p = tab.parts
