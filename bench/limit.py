@@ -71,14 +71,35 @@ class ColumnShape:
         return asdict(self)
 
 
-def measure_shapes(written: Mapping[str, DataFrame], generated: Mapping[str, DataFrame], sample_rows: int = SAMPLE_ROWS) -> dict[str, list[ColumnShape]]:
+def measure_shapes(written: Mapping[str, DataFrame], folders: Mapping[str, Path], sample_rows: int = SAMPLE_ROWS) -> dict[str, list[ColumnShape]]:
     """The shape of every column of every table: `written` is the generator's output read back
-    (for whole-table statistics), `generated` its DataFrames (for the first rows, in key order)."""
-    return {table: measure_table(written[table], generated[table], sample_rows) for table in written}
+    (for whole-table statistics), `folders` where it lies (its first file gives the first rows)."""
+    return {table: measure_table(written[table], first_rows(folders[table], sample_rows)) for table in written}
 
 
-def measure_table(written: DataFrame, generated: DataFrame, sample_rows: int = SAMPLE_ROWS) -> list[ColumnShape]:
-    """Column shapes of one table: statistics of every row, monotonicity from the first rows."""
+def first_rows(folder: str | Path, rows: int = SAMPLE_ROWS) -> Any:
+    """The first `rows` rows of a table in key order: the start of its first part file
+    (Spark names them by partition, and partition 0 holds the first keys). No Spark job."""
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(folder).glob("part-*.parquet")) or sorted(Path(folder).glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no Parquet files to take the first rows from")
+    reader = pq.ParquetFile(files[0])
+    batches, taken = [], 0
+    for batch in reader.iter_batches(batch_size=min(rows, 65_536)):
+        batches.append(batch.slice(0, rows - taken))
+        taken += len(batches[-1])
+        if taken >= rows:
+            break
+    import pyarrow as pa
+
+    return pa.Table.from_batches(batches, schema=reader.schema_arrow)
+
+
+def measure_table(written: DataFrame, first: Any) -> list[ColumnShape]:
+    """Column shapes of one table: statistics of every row, monotonicity from its first rows
+    (`first`, an Arrow table)."""
     from pyspark.sql import functions as F
 
     fields = written.schema.fields
@@ -94,7 +115,6 @@ def measure_table(written: DataFrame, generated: DataFrame, sample_rows: int = S
             aggregates += [F.min(number).alias(f"l{index}"), F.max(number).alias(f"h{index}")]
     stats = written.agg(*aggregates).first().asDict()
     rows = int(stats["__rows"])
-    first = generated.limit(sample_rows).toArrow()
     shapes = []
     for index, field in enumerate(fields):
         kind_type = field.dataType.simpleString()

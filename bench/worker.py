@@ -131,7 +131,7 @@ def run_cell(
         emit({"event": "phase", "phase": "shapes"})
         written = {t: spark.read.parquet(str(gen_out / t)) for t in generated}
         environment = spark_environment(spark, cell.counters, work_dir, {t: gen_out / t for t in generated})
-        shapes = measure_shapes(written, build(spark, config, list(generated)))
+        shapes = measure_shapes(written, {t: gen_out / t for t in generated})
         target = {t: column_bytes(gen_out / t) for t in generated}
 
         def limit(tables: dict[str, list[ColumnShape]], number: int, concurrent: bool = True) -> dict[str, Any]:
