@@ -37,7 +37,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from engine import TABLES, GraphConfig, build, generate
+from engine import TABLES, GraphConfig, builders, generate
 from engine.generate import make_sink, write_rank, write_tables
 
 from .environment import spark_environment
@@ -162,13 +162,16 @@ def run_cell(
         limit_columns = {t: column_bytes(limit_out / t) for t in generated}
 
         alone: dict[str, dict[str, list[dict[str, Any]]]] = {"generator": {t: [] for t in generated}, "limit": {t: [] for t in generated}}
+        # each table's query, analysed afresh at every write like the limit's (the shared SQL
+        # functions registered once: registering them is no part of writing a table)
+        makers = builders(spark, config, list(generated))
         if single:
             for number in range(1, repeat + 1):
                 emit({"event": "phase", "phase": "single", "pass": number, "of": repeat})
                 for table in sorted(generated, key=write_rank):
                     for kind in _abba(number):
                         if kind == "generator":
-                            done = cell.timed(f"generator:{table}", lambda: generator((table,), number))
+                            done = cell.timed(f"generator:{table}", lambda: _write_pass({table: makers[table]}, format, gen_out, progress(memory, kind, number), spark, False))
                         else:
                             done = cell.timed(f"limit:{table}", lambda: limit({table: shapes[table]}, number, concurrent=False))
                         alone[kind][table].append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
@@ -180,7 +183,7 @@ def run_cell(
         if replay:
             emit({"event": "phase", "phase": "replay"})
             for table in sorted(generated, key=write_rank):
-                replayed[table] = _replay(cell, build(spark, config, [table])[table], table, format, work_dir / "replay", replay)
+                replayed[table] = _replay(cell, makers[table](), table, format, work_dir / "replay", replay)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {
         "households": households,
@@ -270,19 +273,22 @@ def _start_session(cores: int, app_name: str, plain: bool = False):
 
 
 def _limit_pass(spark, shapes, generated: dict[str, dict[str, Any]], format: str, out: Path, report: Report, concurrent: bool = True) -> dict[str, Any]:
-    """Write the limit tables (same rows and file counts as the generator's) through the same sink."""
+    """Write the limit tables (same rows and file counts as the generator's) through the same sink,
+    in the generator's write order (so the same tables overlap on both sides), each built
+    lazily in its writer thread as the generator's are."""
+    frames = {t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"]) for t in shapes}
+    return _write_pass(frames, format, out, report, spark, concurrent)
+
+
+def _write_pass(frames: dict[str, Any], format: str, out: Path, report: Report, spark, concurrent: bool = True) -> dict[str, Any]:
+    """Write `frames` (DataFrames or functions returning one) into a fresh sink at `out`, in write order."""
     sink = make_sink(str(out), format, overwrite=True)
     sink.prepare()
     t0 = time.perf_counter()
-    # in the generator's write order, so the same tables overlap on both sides
-    # (built lazily in the writer threads, as the generator's are)
-    frames = {
-        t: functools.partial(limit_frame, spark, shapes[t], generated[t]["rows"], generated[t]["files"])
-        for t in sorted(shapes, key=write_rank)
-    }
-    tables = write_tables(frames, sink, report, spark=spark, **({} if concurrent else {"concurrency": 1}))
+    ordered = {t: frames[t] for t in sorted(frames, key=write_rank)}
+    tables = write_tables(ordered, sink, report, spark=spark, **({} if concurrent else {"concurrency": 1}))
     wall = time.perf_counter() - t0
-    sink.commit({"limit": True, "tables": tables})
+    sink.commit({"bench": True, "tables": tables})
     return {"wall_seconds": round(wall, 3), "tables": _strip(tables)}
 
 
@@ -295,14 +301,7 @@ def _replay(cell: Cell, df, table: str, format: str, out: Path, passes: int) -> 
     try:
         found = []
         for number in range(1, passes + 1):
-            def write() -> dict[str, Any]:
-                sink = make_sink(str(out), format, overwrite=True)
-                sink.prepare()
-                tables = write_tables({table: cached}, sink, progress(cell.memory, "replay", number), concurrency=1)
-                sink.commit({"replay": True, "tables": tables})
-                return {"tables": _strip(tables)}
-
-            done = cell.timed(f"replay:{table}", write)
+            done = cell.timed(f"replay:{table}", lambda: _write_pass({table: cached}, format, out, progress(cell.memory, "replay", number), cell.spark, False))
             found.append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
     finally:
         cached.unpersist()
