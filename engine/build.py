@@ -1,15 +1,17 @@
 """Build the lazy DataFrames of every table from the rendered SQL.
 
-`build()` registers the shared SQL functions on the session, renders each table's query
-for the config and returns the DataFrames, nothing computed yet. `row()` computes one
-row alone by rendering the same SQL over the single root id its key derives from.
+`build()` registers the shared SQL functions the tables call on the session (each once per
+session), renders each table's query for the config and returns the DataFrames, nothing
+computed yet. `row()` computes one row alone by rendering the same SQL over the single root
+id its key derives from.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable
+import weakref
+from typing import Any, Callable, Iterable
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -22,10 +24,31 @@ from .session import configure, default_parallelism
 _HOUSEHOLDS_PER_PARTITION = 250_000
 
 
-def register_functions(spark: SparkSession, config: GraphConfig | None = None) -> None:
-    """Create the `idgraph_*` temporary SQL functions on this session."""
-    for statement in Renderer(config or GraphConfig()).functions():
-        spark.sql(statement)
+# Per live session, the CREATE FUNCTION statements already run on it: a temporary function
+# lives as long as its session, so a warm session (the UI worker, row() previews) registers
+# each function once, not once per run.
+_REGISTERED: "weakref.WeakKeyDictionary[SparkSession, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def register_functions(spark: SparkSession, config: GraphConfig | None = None, queries: Iterable[str] | None = None) -> None:
+    """Create the `idgraph_*` temporary SQL functions on this session: all of them, or only
+    those `queries` call (directly or through another function). Each statement runs once
+    per session."""
+    renderer = Renderer(config or GraphConfig())
+    statements = renderer.function_statements()
+    names = list(statements) if queries is None else renderer.functions_called(queries)
+    done = _registered(spark)
+    for name in names:
+        if statements[name] not in done:
+            spark.sql(statements[name])
+            done.add(statements[name])
+
+
+def _registered(spark: SparkSession) -> set[str]:
+    try:
+        return _REGISTERED.setdefault(spark, set())
+    except TypeError:  # a session object that cannot be weakly referenced: register every time
+        return set()
 
 
 def resolve_partitions(spark: SparkSession, config: GraphConfig) -> int:
@@ -46,12 +69,19 @@ def builders(
     """Per table, a function that returns its DataFrame: the shared functions are registered
     now, each table's query is analysed only when its function is called (so a writer can
     plan one table while Spark computes another). `partitions`: resolve_partitions() if None."""
+    renderer = prepare(spark, config, tables, partitions)
+    return {table: functools.partial(_table_frame, spark, renderer, table) for table in tables}
+
+
+def prepare(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES, partitions: int | None = None) -> Renderer:
+    """Check the config and tables, set the session up with the functions `tables` call, and
+    return the renderer of their queries. `partitions`: resolve_partitions() if None."""
     config.validate()
     _check_tables(tables)
     configure(spark)
-    register_functions(spark, config)
     renderer = Renderer(config, partitions=partitions or resolve_partitions(spark, config))
-    return {table: functools.partial(_table_frame, spark, renderer, table) for table in tables}
+    register_functions(spark, config, [renderer.table(table) for table in tables])
+    return renderer
 
 
 def _table_frame(spark: SparkSession, renderer: Renderer, table: str) -> DataFrame:
@@ -69,9 +99,10 @@ def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[
     if key < 0 or root >= limit:
         return None
     configure(spark)
-    register_functions(spark, config)
     renderer = Renderer(config, roots={roots[spec.root]: f"range({root}, {root + 1})"})
-    found = spark.sql(renderer.table(table)).where(f"{spec.key} = {int(key)}").collect()
+    query = renderer.table(table)
+    register_functions(spark, config, [query])
+    found = spark.sql(query).where(f"{spec.key} = {int(key)}").collect()
     return found[0].asDict() if found else None
 
 

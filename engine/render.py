@@ -18,7 +18,7 @@ import functools
 import math
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from .config import ConfigError, CountDistribution, GraphConfig
 from .keys import TABLE_KEYS, TABLES
@@ -30,6 +30,9 @@ _INNERMOST = re.compile(r"\{\{((?:(?!\{\{|\}\}).)*?)\}\}", re.S)
 _CALL = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$", re.S)
 _MACRO_HEAD = re.compile(r"^-- @macro (\w+)\(([^)]*)\)[ \t]*$", re.M)
 _COLUMN = re.compile(r"^[A-Za-z_]\w*$")
+_FUNCTION_NAME = re.compile(r"TEMPORARY FUNCTION\s+(\w+)\s*\(")
+_CALLED = re.compile(r"\b(idgraph_\w+)\s*\(")
+_RETURN = re.compile(r"\bRETURN\b")
 # Guard against a macro that expands into itself.
 _MAX_EXPANSIONS = 100_000
 
@@ -125,13 +128,16 @@ class Renderer:
             "campaign_range": f"range(0, {config.campaigns})",
         }
         self.roots.update(roots or {})
+        self._tables: dict[str, str] = {}
 
     # ---- entry points ---------------------------------------------------------------
     def table(self, name: str) -> str:
         """The full SELECT of one table."""
         if name not in TABLE_KEYS:
             raise ConfigError("table", name, f"one of {list(TABLES)}")
-        return self.render(_strip_header(sql_file(name, self.sql_dir)))
+        if name not in self._tables:  # rendered once: children include their parents' queries
+            self._tables[name] = self.render(_strip_header(sql_file(name, self.sql_dir)))
+        return self._tables[name]
 
     def functions(self, which: str = "all") -> list[str]:
         """The CREATE TEMPORARY FUNCTION statements every generator relies on.
@@ -145,6 +151,23 @@ class Renderer:
         if which != "all":
             templates = [t for t in templates if ("{{ list(" in t) == (which == "lists")]
         return [self.render(t).strip() + ";" for t in templates]
+
+    def function_statements(self) -> dict[str, str]:
+        """Function name -> its CREATE TEMPORARY FUNCTION statement, in file order."""
+        return {_FUNCTION_NAME.search(s).group(1): s for s in self.functions()}
+
+    def functions_called(self, queries: Iterable[str]) -> list[str]:
+        """Names of the functions `queries` call, directly or through another function, in
+        file order (so each is created after the functions its body calls)."""
+        statements = self.function_statements()
+        bodies = {name: _RETURN.split(statement, 1)[-1] for name, statement in statements.items()}
+        pending = {name for query in queries for name in _CALLED.findall(query) if name in statements}
+        needed: set[str] = set()
+        while pending:
+            name = pending.pop()
+            needed.add(name)
+            pending |= {n for n in _CALLED.findall(bodies[name]) if n in statements and n not in needed}
+        return [name for name in statements if name in needed]
 
     def render(self, text: str) -> str:
         for _ in range(_MAX_EXPANSIONS):

@@ -1,0 +1,55 @@
+"""How large Spark's generated code is per table: the JIT limit check.
+
+Spark compiles each whole-stage pipeline into one Java class. HotSpot does not JIT-compile
+a method whose bytecode exceeds 8,000 bytes (`-XX:+DontCompileHugeMethods`, the default,
+which no managed platform lets a user change): such a method runs interpreted, several
+times slower. `EXPLAIN CODEGEN` compiles every whole-stage subtree of a query and reports
+its largest method (`maxMethodCodeSize`), so this module asks Spark, per table, through
+plain SQL (works on any session, Spark Connect included).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyspark.sql import SparkSession
+
+from .build import prepare
+from .config import GraphConfig
+from .keys import TABLES
+
+# HotSpot's HugeMethodLimit: methods with more bytecode than this are never JIT-compiled.
+JIT_HUGE_METHOD_LIMIT = 8000
+
+_SUBTREE = re.compile(r"maxMethodCodeSize:(\d+)")
+
+
+class HugeMethodError(AssertionError):
+    """A table's generated code has a method the JIT will not compile."""
+
+
+def largest_method(spark: SparkSession, sql: str) -> int:
+    """The largest generated method, in bytes of bytecode, over a query's whole-stage subtrees."""
+    text = spark.sql(f"EXPLAIN CODEGEN {sql}").first()[0]
+    sizes = [int(size) for size in _SUBTREE.findall(text)]
+    if not sizes:
+        raise ValueError(f"EXPLAIN CODEGEN reported no whole-stage subtree: {text[:200]!r}")
+    return max(sizes)
+
+
+def largest_methods(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES) -> dict[str, int]:
+    """Per table, the bytecode size of its largest generated method."""
+    renderer = prepare(spark, config, tables)
+    return {table: largest_method(spark, renderer.table(table)) for table in tables}
+
+
+def check_jit_limit(sizes: dict[str, int], limit: int = JIT_HUGE_METHOD_LIMIT) -> None:
+    """Raise HugeMethodError naming every table whose largest method exceeds `limit`."""
+    huge = {table: size for table, size in sizes.items() if size > limit}
+    if huge:
+        listed = ", ".join(f"{table}: {size} bytes" for table, size in sorted(huge.items()))
+        raise HugeMethodError(
+            f"generated methods over the JIT's {limit}-byte limit (run interpreted without "
+            f"-XX:-DontCompileHugeMethods): {listed}; valid: every table at most {limit}"
+        )
+
