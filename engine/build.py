@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import weakref
 from typing import Any, Callable, Iterable
 
@@ -28,6 +29,8 @@ _HOUSEHOLDS_PER_PARTITION = 250_000
 # lives as long as its session, so a warm session (the UI worker, row() previews) registers
 # each function once, not once per run.
 _REGISTERED: "weakref.WeakKeyDictionary[SparkSession, set[str]]" = weakref.WeakKeyDictionary()
+# Writer threads register their tables' functions at once; one statement runs once.
+_REGISTERING = threading.Lock()
 
 
 def register_functions(spark: SparkSession, config: GraphConfig | None = None, queries: Iterable[str] | None = None) -> None:
@@ -37,11 +40,12 @@ def register_functions(spark: SparkSession, config: GraphConfig | None = None, q
     renderer = Renderer(config or GraphConfig())
     statements = renderer.function_statements()
     names = list(statements) if queries is None else renderer.functions_called(queries)
-    done = _registered(spark)
-    for name in names:
-        if statements[name] not in done:
-            spark.sql(statements[name])
-            done.add(statements[name])
+    with _REGISTERING:
+        done = _registered(spark)
+        for name in names:
+            if statements[name] not in done:
+                spark.sql(statements[name])
+                done.add(statements[name])
 
 
 def _registered(spark: SparkSession) -> set[str]:
@@ -66,26 +70,32 @@ def build(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | li
 def builders(
     spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES, partitions: int | None = None
 ) -> dict[str, Callable[[], DataFrame]]:
-    """Per table, a function that returns its DataFrame: the shared functions are registered
-    now, each table's query is analysed only when its function is called (so a writer can
-    plan one table while Spark computes another). `partitions`: resolve_partitions() if None."""
+    """Per table, a function that returns its DataFrame: it registers the functions the table
+    calls (those not yet on the session) and analyses its query only when called, so a writer
+    starts the first table while the others are still set up. `partitions`:
+    resolve_partitions() if None."""
     renderer = prepare(spark, config, tables, partitions)
     return {table: functools.partial(_table_frame, spark, renderer, table) for table in tables}
 
 
 def prepare(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES, partitions: int | None = None) -> Renderer:
-    """Check the config and tables, set the session up with the functions `tables` call, and
-    return the renderer of their queries. `partitions`: resolve_partitions() if None."""
+    """Check the config and tables, apply the session settings and return the renderer of
+    the tables' queries. `partitions`: resolve_partitions() if None."""
     config.validate()
     _check_tables(tables)
     configure(spark)
-    renderer = Renderer(config, partitions=partitions or resolve_partitions(spark, config))
-    register_functions(spark, config, [renderer.table(table) for table in tables])
-    return renderer
+    return Renderer(config, partitions=partitions or resolve_partitions(spark, config))
+
+
+def table_query(spark: SparkSession, renderer: Renderer, table: str) -> str:
+    """The table's rendered query, with the functions it calls registered on the session."""
+    query = renderer.table(table)
+    register_functions(spark, renderer.config, [query])
+    return query
 
 
 def _table_frame(spark: SparkSession, renderer: Renderer, table: str) -> DataFrame:
-    return spark.sql(renderer.table(table))
+    return spark.sql(table_query(spark, renderer, table))
 
 
 def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[str, Any] | None:
@@ -100,9 +110,7 @@ def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[
         return None
     configure(spark)
     renderer = Renderer(config, roots={roots[spec.root]: f"range({root}, {root + 1})"})
-    query = renderer.table(table)
-    register_functions(spark, config, [query])
-    found = spark.sql(query).where(f"{spec.key} = {int(key)}").collect()
+    found = spark.sql(table_query(spark, renderer, table)).where(f"{spec.key} = {int(key)}").collect()
     return found[0].asDict() if found else None
 
 

@@ -14,7 +14,7 @@ import re
 
 from pyspark.sql import SparkSession
 
-from .build import prepare
+from .build import prepare, table_query
 from .config import GraphConfig
 from .keys import TABLES
 
@@ -40,7 +40,7 @@ def largest_method(spark: SparkSession, sql: str) -> int:
 def largest_methods(spark: SparkSession, config: GraphConfig, tables: tuple[str, ...] | list[str] = TABLES) -> dict[str, int]:
     """Per table, the bytecode size of its largest generated method."""
     renderer = prepare(spark, config, tables)
-    return {table: largest_method(spark, renderer.table(table)) for table in tables}
+    return {table: largest_method(spark, table_query(spark, renderer, table)) for table in tables}
 
 
 def check_jit_limit(sizes: dict[str, int], limit: int = JIT_HUGE_METHOD_LIMIT) -> None:

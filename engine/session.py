@@ -30,10 +30,12 @@ TUNING_CONF = {
     "spark.sql.icu.caseMappings.enabled": "false",
 }
 
-# JVM flags: UTC everywhere, and let the JIT compile generated methods over 8 KB. The
-# identifier expressions make Spark's whole-stage methods that large; left interpreted
-# they ran 2-3x slower (measured on identity_mappings, 30K households, noop sink).
-_JAVA_OPTIONS = "-Duser.timezone=UTC -XX:-DontCompileHugeMethods"
+# The embedded JVM's options: UTC everywhere, nothing for speed. Every whole-stage generated
+# method fits the JIT's 8,000-byte limit (engine/codegen.py checks it per table), so a JVM
+# started with no options at all (a managed cluster, serverless, Spark Connect) runs the
+# generators as fast. HUGE_METHODS_FLAG is an optional tuning only (docs/clusters.md).
+JAVA_OPTIONS = "-Duser.timezone=UTC"
+HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 
 # Settings that only make sense for the embedded local JVM.
 LOCAL_CONF = {
@@ -42,8 +44,6 @@ LOCAL_CONF = {
     "spark.sql.shuffle.partitions": "8",
     "spark.driver.memory": "4g",
     "spark.sql.adaptive.enabled": "true",
-    "spark.driver.extraJavaOptions": _JAVA_OPTIONS,
-    "spark.executor.extraJavaOptions": _JAVA_OPTIONS,
 }
 
 
@@ -75,14 +75,21 @@ def require_java() -> None:
         )
 
 
-def local_session(cores: int | str = "*", app_name: str = "idgraph", extra: dict[str, str] | None = None) -> SparkSession:
-    """Start (or reuse) the embedded local Spark session with idgraph's settings."""
+def local_session(
+    cores: int | str = "*", app_name: str = "idgraph", extra: dict[str, str] | None = None, java_options: str | None = JAVA_OPTIONS
+) -> SparkSession:
+    """Start (or reuse) the embedded local Spark session with idgraph's settings.
+
+    `java_options`: the driver's and executors' extra JVM options; None or "" starts the JVM
+    with none at all, as a managed cluster or serverless gives (the bench's plain-JVM cell).
+    """
     require_java()
     # Python workers must run this interpreter, not whatever `python3` is on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.master(f"local[{cores}]").appName(app_name)
-    for key, value in {**LOCAL_CONF, **SESSION_CONF, **(extra or {})}.items():
+    jvm = {"spark.driver.extraJavaOptions": java_options, "spark.executor.extraJavaOptions": java_options} if java_options else {}
+    for key, value in {**LOCAL_CONF, **jvm, **SESSION_CONF, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     return configure(spark)

@@ -66,6 +66,17 @@ CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid(hi BIGINT, lo BIGINT)
 RETURNS STRING
 RETURN lower(idgraph_uuid_upper(hi, lo));
 
+-- The text of a personal identifier from its bits (the permuted mapping id and a second
+-- hash): a lower-case UUID for a cookie_id, an upper-case one for a mobile_ad_id, and 16 hex
+-- digits for a device_id or any other personal type.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_personal_identifier(identifier_type STRING, hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN CASE identifier_type
+  WHEN 'cookie_id' THEN idgraph_uuid(hi, lo)
+  WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(hi, lo)
+  ELSE idgraph_hex64(hi)
+END;
+
 -- mimesis lookups: element pmod(h, size) of a locale list. Each *_slug list holds the same
 -- names lower-cased to letters only, index for index, for email local parts.
 -- Female first names (mimesis en person.json names.female).

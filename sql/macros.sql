@@ -55,12 +55,13 @@ END
 -- a table can compute it once per person); the household's one CTV id for ctv_id
 -- (household_id = mapping_id div 2048); otherwise built on idgraph_permute64(mapping_id), a
 -- bijection, so values are unique by construction (each cookie generation has its own).
+-- The identifier bits are the arguments of one idgraph_personal_identifier call, so Spark
+-- computes them once per row and writes the text formatting once: a smaller generated
+-- method, which the JIT compiles (see engine/codegen.py).
 CASE {identifier_type}
   WHEN 'email_hash' THEN {email_hash}
-  WHEN 'cookie_id' THEN idgraph_uuid(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
-  WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
-  WHEN 'device_id' THEN idgraph_hex64(idgraph_permute64({{ seed }}, 303, {mapping_id}))
-  ELSE concat('ctv-', idgraph_hex64(idgraph_permute64({{ seed }}, 316, ({mapping_id}) div 2048)))
+  WHEN 'ctv_id' THEN concat('ctv-', idgraph_hex64(idgraph_permute64({{ seed }}, 316, ({mapping_id}) div 2048)))
+  ELSE idgraph_personal_identifier({identifier_type}, idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
 END
 
 -- @macro observed_at(slot_id, individual_created_at)

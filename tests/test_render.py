@@ -48,3 +48,16 @@ def test_column_salts_are_not_reused_within_a_table_file():
 def test_macros_file_parses():
     macros = shared_macros()
     assert {"identifier_count", "identifier_value", "observed_at", "campaign_days"} <= set(macros)
+
+
+def test_a_table_needs_only_the_functions_it_calls_dependencies_first():
+    renderer = Renderer(GraphConfig())
+    order = list(renderer.function_statements())
+    households = renderer.functions_called([renderer.table("households")])
+    assert set(households) == {"idgraph_uniform", "idgraph_hash", "idgraph_cities", "idgraph_states"}
+    engagement = renderer.functions_called([renderer.table("content_engagement")])
+    # called only through idgraph_personal_identifier and idgraph_permute64
+    assert {"idgraph_uuid_upper", "idgraph_hex_digits", "idgraph_feistel_round"} <= set(engagement)
+    assert engagement == sorted(engagement, key=order.index)
+    assert order.index("idgraph_feistel_round") < order.index("idgraph_permute64")
+    assert order.index("idgraph_uuid") < order.index("idgraph_personal_identifier")
