@@ -55,13 +55,16 @@ END
 -- a table can compute it once per person); the household's one CTV id for ctv_id
 -- (household_id = mapping_id div 2048); otherwise built on idgraph_permute64(mapping_id), a
 -- bijection, so values are unique by construction (each cookie generation has its own).
--- The identifier bits are the arguments of one idgraph_personal_identifier call, so Spark
--- computes them once per row and writes the text formatting once: a smaller generated
--- method, which the JIT compiles (see engine/codegen.py).
+-- The identifier's bits are the arguments of one idgraph_identifier_text call, with the
+-- permutation's salt and key picked per type, so Spark computes one permutation per row and
+-- writes the text formatting once: a generated method small enough for the JIT
+-- (engine/codegen.py checks it).
 CASE {identifier_type}
   WHEN 'email_hash' THEN {email_hash}
-  WHEN 'ctv_id' THEN concat('ctv-', idgraph_hex64(idgraph_permute64({{ seed }}, 316, ({mapping_id}) div 2048)))
-  ELSE idgraph_personal_identifier({identifier_type}, idgraph_permute64({{ seed }}, 303, {mapping_id}), idgraph_hash({{ seed }}, 305, {mapping_id}))
+  ELSE idgraph_identifier_text(
+    {identifier_type},
+    idgraph_permute64({{ seed }}, IF({identifier_type} = 'ctv_id', 316, 303), IF({identifier_type} = 'ctv_id', ({mapping_id}) div 2048, {mapping_id})),
+    idgraph_hash({{ seed }}, 305, {mapping_id}))
 END
 
 -- @macro observed_at(slot_id, individual_created_at)

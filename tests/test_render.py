@@ -56,8 +56,8 @@ def test_a_table_needs_only_the_functions_it_calls_dependencies_first():
     households = renderer.functions_called([renderer.table("households")])
     assert set(households) == {"idgraph_uniform", "idgraph_hash", "idgraph_cities", "idgraph_states"}
     engagement = renderer.functions_called([renderer.table("content_engagement")])
-    # called only through idgraph_personal_identifier and idgraph_permute64
+    # called only through idgraph_identifier_text and idgraph_permute64
     assert {"idgraph_uuid_upper", "idgraph_hex_digits", "idgraph_feistel_round"} <= set(engagement)
     assert engagement == sorted(engagement, key=order.index)
     assert order.index("idgraph_feistel_round") < order.index("idgraph_permute64")
-    assert order.index("idgraph_uuid") < order.index("idgraph_personal_identifier")
+    assert order.index("idgraph_uuid") < order.index("idgraph_identifier_text")
