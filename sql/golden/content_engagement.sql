@@ -4,10 +4,10 @@ SELECT
   identifier_type,
   /* identifier_value(mapping_id, identifier_type, email_hash) */ (CASE identifier_type
   WHEN 'email_hash' THEN email_hash
-  WHEN 'cookie_id' THEN idgraph_uuid(idgraph_permute64(42, 303, mapping_id), idgraph_hash(42, 305, mapping_id))
-  WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(idgraph_permute64(42, 303, mapping_id), idgraph_hash(42, 305, mapping_id))
-  WHEN 'device_id' THEN idgraph_hex64(idgraph_permute64(42, 303, mapping_id))
-  ELSE concat('ctv-', idgraph_hex64(idgraph_permute64(42, 316, (mapping_id) div 2048)))
+  ELSE idgraph_identifier_text(
+    identifier_type,
+    idgraph_permute64(42, IF(identifier_type = 'ctv_id', 316, 303), IF(identifier_type = 'ctv_id', (mapping_id) div 2048, mapping_id)),
+    idgraph_hash(42, 305, mapping_id))
 END) AS identifier_value,
   content_id,
   timestamp_seconds(event_s) AS timestamp,

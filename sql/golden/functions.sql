@@ -66,6 +66,18 @@ CREATE OR REPLACE TEMPORARY FUNCTION idgraph_uuid(hi BIGINT, lo BIGINT)
 RETURNS STRING
 RETURN lower(idgraph_uuid_upper(hi, lo));
 
+-- The text of a non-primary identifier from its bits (a permuted key and a second hash): the
+-- household's CTV id as ctv- and 16 hex digits, a lower-case UUID for a cookie_id, an
+-- upper-case one for a mobile_ad_id, 16 hex digits for a device_id.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_identifier_text(identifier_type STRING, hi BIGINT, lo BIGINT)
+RETURNS STRING
+RETURN CASE identifier_type
+  WHEN 'ctv_id' THEN concat('ctv-', idgraph_hex64(hi))
+  WHEN 'cookie_id' THEN idgraph_uuid(hi, lo)
+  WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(hi, lo)
+  ELSE idgraph_hex64(hi)
+END;
+
 -- mimesis lookups: element pmod(h, size) of a locale list. Each *_slug list holds the same
 -- names lower-cased to letters only, index for index, for email local parts.
 -- Female first names (mimesis en person.json names.female).

@@ -20,10 +20,10 @@ SELECT
   identifier_type,
   /* identifier_value(mapping_id, identifier_type, email_hash) */ (CASE identifier_type
   WHEN 'email_hash' THEN sha2(email, 256)
-  WHEN 'cookie_id' THEN idgraph_uuid(idgraph_permute64(42, 303, true_mapping_id), idgraph_hash(42, 305, true_mapping_id))
-  WHEN 'mobile_ad_id' THEN idgraph_uuid_upper(idgraph_permute64(42, 303, true_mapping_id), idgraph_hash(42, 305, true_mapping_id))
-  WHEN 'device_id' THEN idgraph_hex64(idgraph_permute64(42, 303, true_mapping_id))
-  ELSE concat('ctv-', idgraph_hex64(idgraph_permute64(42, 316, (true_mapping_id) div 2048)))
+  ELSE idgraph_identifier_text(
+    identifier_type,
+    idgraph_permute64(42, IF(identifier_type = 'ctv_id', 316, 303), IF(identifier_type = 'ctv_id', (true_mapping_id) div 2048, true_mapping_id)),
+    idgraph_hash(42, 305, true_mapping_id))
 END) AS identifier_value,
   -- email_hash is certain; correct probabilistic links uniform in [confidence_min,
   -- confidence_max], wrong links in [noise_confidence_min, noise_confidence_max]; 3 decimals
