@@ -69,11 +69,16 @@ def generate(
     table_names: Mapping[str, str] | None = None,
     table_properties: Mapping[str, str] | None = None,
     tables: tuple[str, ...] = TABLES,
+    sink: Sink | None = None,
 ) -> dict[str, Any]:
-    """Generate `tables` for `config` into `out`; returns the run manifest."""
+    """Generate `tables` for `config` into `out`; returns the run manifest.
+
+    `sink`: a ready sink instead of make_sink's (the Databricks job builds its TableSink
+    with clustering keys and comments).
+    """
     config.validate()
     report = on_progress or (lambda event: None)
-    sink = make_sink(out, format, overwrite, spark, table_names, table_properties)
+    sink = sink or make_sink(out, format, overwrite, spark, table_names, table_properties)
     sink.prepare()
     started = time.perf_counter()
     manifest: dict[str, Any] = {

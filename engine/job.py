@@ -1,15 +1,18 @@
 """The Databricks job entry point: read a JobConfig, re-check privileges, generate into Unity Catalog.
 
-`python -m engine.job --config <path> [--zorder]` (the wheel's `idgraph-job` script runs the
-same `main`). The config is a `engine.job_config.JobConfig` JSON file, read from disk when
-the path is readable (volumes are mounted on Databricks compute) and otherwise, for
-`/Volumes/...`, through the Files API. Privileges are checked again right before writing,
-because grants may have changed since the app checked them. Tables are written with the
-cluster's Spark session by `engine.generate`, named `{purpose}_{scale}_{timestamp}_{table}`
-and tagged with the seed, generator version and config hash; `--zorder` (or the config's
-`destination.zorder`) then runs `OPTIMIZE ... ZORDER BY` as the research note describes.
-When the config came from a volume, per-table progress (`progress.json`) and the manifest
-(`manifest.json`) are written beside it.
+`python -m engine.job --config <path> [--run-id {{job.run_id}}]` (the wheel's `idgraph-job`
+script runs the same `main`). The config is a `engine.databricks.JobConfig` JSON file, read
+from disk when the path is readable (volumes are mounted on Databricks compute) and
+otherwise, for `/Volumes/...`, through the Files API. Privileges are checked again right
+before writing, because grants may have changed since the app checked them. Tables are
+written with the compute's Spark session (Spark Connect on serverless: only Spark Connect
+APIs, only properties on the serverless list, `engine.serverless`) by `engine.generate`,
+named `{purpose}_{scale}_{timestamp}_{table}`, each in one CREATE with its liquid
+clustering keys, properties (seed, version, config hash, `idgraph.synthetic`, the job run
+id), table comment and column comments (`engine.sinks.TableSink`); then each gets the
+Unity Catalog tag `synthetic` (metadata only, no rewrite). When the config came from a
+volume and the run id is given, per-table progress and the manifest are written
+in the run's folder, `<volume>/runs/<run_id>/` (`engine.databricks.volume`).
 """
 
 from __future__ import annotations
@@ -18,22 +21,27 @@ import argparse
 import datetime as _dt
 import json
 import os
-import posixpath
 import sys
 from importlib import metadata
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from databricks.sdk.errors import DatabricksError
 
-from engine import databricks, names
+from engine import databricks
 from engine.config import ConfigError
-from engine.job_config import ZORDER_COLUMNS, JobConfig
+from engine.databricks.job_config import JobConfig
+
+# The Unity Catalog tags every generated table gets (SET TAG: metadata only).
+TAGS = {"synthetic": "true", "generator": "idgraph"}
+# Table format of the written tables; `--table-format parquet` serves a Spark without Delta.
+TABLE_FORMATS = ("delta", "parquet")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m engine.job", description="Generate an identity graph into Unity Catalog tables.")
     parser.add_argument("--config", required=True, help="JobConfig JSON: a local path or /Volumes/<catalog>/<schema>/<volume>/...")
-    parser.add_argument("--zorder", action="store_true", help="run OPTIMIZE ... ZORDER BY on the large tables after writing")
+    parser.add_argument("--run-id", default="", help="the Jobs run id, recorded on every table (the task passes {{job.run_id}})")
+    parser.add_argument("--table-format", default="delta", choices=TABLE_FORMATS, help="delta (Unity Catalog); parquet only for a Spark without Delta")
     return parser.parse_args(argv)
 
 
@@ -56,22 +64,36 @@ def generator_version() -> str:
         return "0+unknown"
 
 
-def table_properties(job: JobConfig) -> dict[str, str]:
-    """What each written table records about how it was made."""
-    return {
+def table_properties(job: JobConfig, run_id: str = "") -> dict[str, str]:
+    """What each written table records about how it was made (set in its CREATE)."""
+    properties = {
         "idgraph.seed": str(job.graph.seed),
         "idgraph.version": generator_version(),
         "idgraph.config_hash": job.graph.config_hash(),
+        "idgraph.synthetic": "true",
     }
+    if run_id:
+        properties["idgraph.job_run_id"] = run_id
+    return properties
 
 
-def zorder_statements(job: JobConfig) -> list[str]:
-    """`OPTIMIZE <table> ZORDER BY (<columns>)` for each table with Z-order columns, all quoted."""
-    qualified = job.qualified_names()
-    return [
-        f"OPTIMIZE {qualified[table]} ZORDER BY ({', '.join(names.quote_identifier(c) for c in columns)})"
-        for table, columns in ZORDER_COLUMNS.items()
-    ]
+def tag_statements(job: JobConfig) -> list[str]:
+    """`SET TAG ON TABLE <table> <key> = <value>` for every table and tag (names quoted)."""
+    return [f"SET TAG ON TABLE {name} `{key}` = `{value}`" for name in job.qualified_names().values() for key, value in TAGS.items()]
+
+
+def apply_tags(spark: Any, statements: list[str]) -> dict[str, str]:
+    """Run each tag statement; statement -> "ok" or why it failed (a tag never fails the run)."""
+    results = {}
+    for statement in statements:
+        try:
+            spark.sql(statement)
+            results[statement] = "ok"
+        except Exception as exc:  # no APPLY TAG privilege, or a Spark without Unity Catalog tags
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            results[statement] = f"not applied: {first_line}"
+            print(f"idgraph: {statement}: {results[statement]}", file=sys.stderr, flush=True)
+    return results
 
 
 class ProgressFile:
@@ -119,29 +141,31 @@ def run(
     *,
     workspace: Any = None,
     spark: Any = None,
-    generate: Callable[..., dict] | None = None,
 ) -> dict[str, Any]:
     """Do the job and return what was written to `manifest.json`.
 
-    `workspace`, `spark` and `generate` default to `engine.databricks.client()`, the active
-    Spark session and `engine.generate.generate`; tests pass their own.
+    `workspace` and `spark` default to `engine.databricks.client()` and the active Spark
+    session (inside a serverless job: its Spark Connect session).
     """
     args = parse_args(argv)
     w = workspace if workspace is not None else databricks.client()
     job = read_config(args.config, w)
     dest = job.destination
     report = databricks.check_permissions(w, dest.catalog, dest.schema, dest.overwrite)
-    if not report.ok:
+    if report.blocked:
         raise PermissionError(report.message)
     if spark is None:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.getOrCreate()
-    if generate is None:
-        from engine.generate import generate  # written alongside; imported late so this module loads without it
-    properties = table_properties(job)
-    in_volume = args.config.startswith("/Volumes/")
-    on_progress = ProgressFile(w, databricks.progress_path(args.config)) if in_volume else None
+    # imported late: the app imports this module without PySpark
+    from engine.generate import generate
+    from engine.sinks import TableSink
+
+    properties = table_properties(job, args.run_id)
+    sink = TableSink(spark, dest.schema_name, dest.overwrite, job.table_names(), properties, format=args.table_format, cluster_by=job.cluster_by())
+    run_volume = databricks.volume_of_launch_config(args.config) if args.config.startswith("/Volumes/") and args.run_id.isdigit() else None
+    on_progress = ProgressFile(w, databricks.run_file(run_volume, args.run_id, databricks.PROGRESS_FILE)) if run_volume else None
     print(f"idgraph: writing {len(job.table_names())} tables into {dest.schema_name} as {report.principal}", flush=True)
     manifest = generate(
         job.graph,
@@ -152,21 +176,20 @@ def run(
         table_properties=properties,
         spark=spark,
         on_progress=on_progress,
+        sink=sink,
     )
-    statements = zorder_statements(job) if (args.zorder or dest.zorder) else []
-    for statement in statements:
-        print(f"idgraph: {statement}", flush=True)
-        spark.sql(statement)
     result = {
         "generator_manifest": manifest,
         "tables": job.qualified_names(),
         "table_properties": properties,
-        "zorder": statements,
+        "cluster_by": {t: list(c) for t, c in job.cluster_by().items()},
+        "tags": apply_tags(spark, tag_statements(job)),
+        "run_id": args.run_id or None,
         "principal": report.principal,
         "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
     }
-    if in_volume:
-        databricks.upload_text(w, posixpath.join(posixpath.dirname(args.config), "manifest.json"), json.dumps(result, indent=2, sort_keys=True, default=str))
+    if run_volume:
+        databricks.upload_text(w, databricks.run_file(run_volume, args.run_id, databricks.MANIFEST_FILE), json.dumps(result, indent=2, sort_keys=True, default=str))
     return result
 
 

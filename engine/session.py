@@ -2,7 +2,9 @@
 
 Locally it starts an embedded `local[N]` session in UTC with Parquet timestamps in
 microseconds; on Databricks, a cluster or Spark Connect the caller passes its own
-session and only the SQL session settings idgraph needs are applied.
+session and only the SQL session settings idgraph needs are applied. A Spark Connect
+session may be Databricks serverless, which refuses any property not on its list
+(`engine.serverless`): on one, idgraph sets nothing else.
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ import sys
 
 from pyspark.sql import SparkSession
 
-# SQL settings every run needs, applied to any session (also remote ones).
+from engine import serverless
+
+# SQL settings every run needs, applied to any session (also remote ones): each is on the
+# serverless list (checked below), so a serverless job may set them.
 SESSION_CONF = {
     # Timestamps are built from Unix seconds and read back in UTC everywhere.
     "spark.sql.session.timeZone": "UTC",
+}
+serverless.require_allowed(SESSION_CONF)
+
+# Settings for Parquet files idgraph writes itself (folder sinks: engine.sinks.DirectorySink
+# sets them when it writes). Catalog tables never need them, so the job never sets them.
+FILE_OUTPUT_CONF = {
     # int96 timestamps are deprecated and delta-rs wants microseconds.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
@@ -89,22 +100,40 @@ def local_session(
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.master(f"local[{cores}]").appName(app_name)
     jvm = {"spark.driver.extraJavaOptions": java_options, "spark.executor.extraJavaOptions": java_options} if java_options else {}
-    for key, value in {**LOCAL_CONF, **jvm, **SESSION_CONF, **(extra or {})}.items():
+    for key, value in {**LOCAL_CONF, **jvm, **SESSION_CONF, **FILE_OUTPUT_CONF, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     return configure(spark)
 
 
+def is_connect(spark: SparkSession) -> bool:
+    """True for a Spark Connect session (what Databricks serverless compute gives a job)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def configure(spark: SparkSession) -> SparkSession:
-    """Apply the SQL settings idgraph relies on to any session, local or remote."""
+    """Apply the SQL settings idgraph relies on to any session, local or remote.
+
+    Speed-only settings go to classic sessions, and to Connect sessions only when on the
+    serverless list: serverless fails a job on any other property.
+    """
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
+    connect = is_connect(spark)
     for key, value in TUNING_CONF.items():
+        if connect and not serverless.allowed(key):
+            continue
         try:
             spark.conf.set(key, value)
         except Exception:  # refused by the server: only slower
             pass
     return spark
+
+
+def apply_file_output_conf(spark: SparkSession) -> None:
+    """The settings Parquet files written to a folder need (never on a catalog-table run)."""
+    for key, value in FILE_OUTPUT_CONF.items():
+        spark.conf.set(key, value)
 
 
 def default_parallelism(spark: SparkSession) -> int:

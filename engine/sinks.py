@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -64,7 +64,10 @@ class DirectorySink:
             raise ConfigError("out", str(self.out), f"a writable location ({exc.strerror})") from None
 
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
+        from .session import apply_file_output_conf
+
         path = self.staging / table
+        apply_file_output_conf(df.sparkSession)  # microsecond timestamps in the Parquet files
         # "error", not its alias "errorifexists": Spark Connect's client knows only the former.
         df.write.options(**parquet_options(df)).mode("error").parquet(str(path))
         # Hadoop's local checksum and marker files are not part of the table.
@@ -92,9 +95,15 @@ class DirectorySink:
 
 
 class TableSink:
-    """Tables saved through Spark (`saveAsTable`) as `catalog.schema.<name>`: Databricks, Unity Catalog.
+    """Tables in a catalog as `catalog.schema.<name>`: Databricks Unity Catalog, or any Spark catalog.
 
-    Each table's overwrite is one Delta transaction, so readers never see half a table.
+    Each table is made by one statement,
+    `CREATE [OR REPLACE] TABLE <name> USING delta CLUSTER BY (...) COMMENT '...'
+    TBLPROPERTIES (...) AS SELECT * FROM <the table's query>`, the query's columns carrying
+    their comments: the table, its liquid clustering keys, its properties, its table comment
+    and its column comments land in one transaction, so readers never see half a table and
+    nothing is rewritten afterwards (no ALTER, no OPTIMIZE ... ZORDER pass). Only Spark
+    Connect APIs (a session-scoped temporary view and `spark.sql`), as serverless requires.
     """
 
     def __init__(
@@ -105,6 +114,8 @@ class TableSink:
         table_names: Mapping[str, str] | None = None,
         table_properties: Mapping[str, str] | None = None,
         format: str = "delta",
+        cluster_by: Mapping[str, Sequence[str]] | None = None,
+        comments: bool = True,
     ) -> None:
         from .names import quote_identifier
 
@@ -118,6 +129,8 @@ class TableSink:
         self.table_names = dict(table_names or {})
         self.table_properties = dict(table_properties or {})
         self.format = format
+        self.cluster_by = {t: tuple(c) for t, c in (cluster_by or {}).items()}
+        self.comments = comments
         self._quote = quote_identifier
 
     @property
@@ -136,12 +149,38 @@ class TableSink:
 
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
         name = self.full_name(table)
-        df.write.format(self.format).mode("overwrite" if self.overwrite else "error").saveAsTable(name)
-        if self.table_properties:
-            props = ", ".join(f"'{k}' = '{v}'" for k, v in self.table_properties.items())
-            self.spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({props})")
+        view = f"idgraph_source_{table}_{uuid.uuid4().hex[:12]}"
+        self.commented(table, df).createOrReplaceTempView(view)
+        try:
+            self.spark.sql(self.create_statement(table, view))
+        finally:
+            self.spark.catalog.dropTempView(view)
         rows = self.spark.table(name).count()
-        return {"rows": rows, "bytes": None, "files": None, "path": name}
+        return {"rows": rows, "bytes": None, "files": None, "path": name, "cluster_by": list(self.cluster_by.get(table, ()))}
+
+    def commented(self, table: str, df: DataFrame) -> DataFrame:
+        """`df` with each column's comment from the generator SQL in its metadata (CTAS keeps it)."""
+        from .sql_comments import column_comments
+
+        described = column_comments(table) if self.comments else {}
+        if not described:
+            return df
+        return df.select(*[df[c].alias(c, metadata={"comment": described[c]}) if c in described else df[c] for c in df.columns])
+
+    def create_statement(self, table: str, view: str) -> str:
+        """The one CREATE ... AS SELECT for `table`, every name quoted and every text a literal."""
+        from .lookups import sql_string
+        from .sql_comments import table_comment
+
+        parts = [f"CREATE {'OR REPLACE ' if self.overwrite else ''}TABLE {self.full_name(table)} USING {self.format}"]
+        if self.cluster_by.get(table):
+            parts.append(f"CLUSTER BY ({', '.join(self._quote(c) for c in self.cluster_by[table])})")
+        if self.comments:
+            parts.append(f"COMMENT {sql_string(table_comment(table))}")
+        if self.table_properties:
+            parts.append(f"TBLPROPERTIES ({', '.join(f'{sql_string(k)} = {sql_string(v)}' for k, v in self.table_properties.items())})")
+        parts.append(f"AS SELECT * FROM {self._quote(view)}")
+        return "\n".join(parts)
 
     def commit(self, manifest: Mapping[str, Any]) -> None:
         return None

@@ -7,10 +7,14 @@ runs/cancel) and the Files API (upload, download via a presigned URL or directly
 listing), with payloads shaped like a real workspace's. Every request is recorded, so tests
 can assert what the SDK sent (paths, bodies, Authorization headers).
 
-Scenarios are plain state the test sets: identities and tokens, grants and owners, and for
-runs a list of (life_cycle, result) steps a run walks through, one step per `runs/get`.
-Errors use the status codes and `error_code`s a workspace returns (400/401/403/404), none
-of which the SDK retries, so failing scenarios fail fast.
+Scenarios are plain state the test sets: identities and tokens (each user's own token is
+honoured: grants, Jobs access and SCIM answer for that user), grants and owners, and for
+runs a list of (life_cycle, result) steps a run walks through, one step per `runs/get`,
+answered both as the deprecated `state` object and as the Jobs 2.2 `status` object
+(QUEUED, BLOCKED, INTERNAL_ERROR and TIMEDOUT included). Failures a real workspace has on a
+bad day are scenarios too: `fail_next` queues 429/500/503 answers for a route (429 and 503
+carry `Retry-After: 0`, so the SDK's own retry does not slow tests), and `jobs_forbidden`
+answers 403 on Jobs for a user without CAN_MANAGE_RUN. Submits honour `idempotency_token`.
 """
 
 from __future__ import annotations
@@ -113,6 +117,13 @@ class FakeWorkspace:
         self.presigned: dict[str, str] = {}
         # File uploads whose path ends with one of these are refused (403), e.g. "progress.json".
         self.refuse_uploads: set[str] = set()
+        # (path prefix, HTTP status, error_code) answered, in order, to the next matching requests.
+        self.fail_next: list[tuple[str, int, str]] = []
+        # Users (user names) who get 403 on every Jobs route.
+        self.jobs_forbidden: set[str] = set()
+        # False: runs/get sends only the Jobs 2.2 `status` object, no deprecated `state`.
+        self.send_legacy_state = True
+        self.idempotency: dict[str, int] = {}
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -168,6 +179,16 @@ class FakeWorkspace:
     # ---- routes ---------------------------------------------------------------------------
     def handle(self, req: Recorded, host: str) -> tuple[int, dict[str, str], bytes]:
         p, m = req.path, req.method
+        with self._lock:
+            failure = next((f for f in self.fail_next if p.startswith(f[0])), None)
+            if failure:
+                self.fail_next.remove(failure)
+        if failure:
+            _, status, code = failure
+            headers = {"Content-Type": "application/json"}
+            if status in (429, 503):
+                headers["Retry-After"] = "0"
+            return status, headers, json.dumps({"error_code": code, "message": f"injected {status} {code}"}).encode()
         if p == "/.well-known/databricks-config":
             return _json(200, {"oidc_endpoint": f"{host}/oidc", "workspace_id": WORKSPACE_ID, "cloud": "aws"})
         if p == "/oidc/.well-known/oauth-authorization-server":
@@ -227,6 +248,8 @@ class FakeWorkspace:
             if p.startswith(prefix) and m == "GET":
                 return self._securable_info(kind, urllib.parse.unquote(p[len(prefix):]))
         if p.startswith("/api/2.2/jobs/"):
+            if who.user_name in self.jobs_forbidden:
+                raise _ApiError(403, "PERMISSION_DENIED", f"{who.user_name} does not have CAN_MANAGE_RUN on this job.")
             return self._jobs(p[len("/api/2.2/jobs/"):], m, req, who, host)
         if p.startswith("/api/2.0/fs/"):
             return self._files(p, m, req, host)
@@ -312,7 +335,12 @@ class FakeWorkspace:
 
     def _new_run(self, body: dict[str, Any], job_id: int | None) -> FakeRun:
         with self._lock:
+            token = body.get("idempotency_token")
+            if token and token in self.idempotency:  # the same launch again: the same run
+                return self.runs[self.idempotency[token]]
             run_id = next(self._ids)
+            if token:
+                self.idempotency[token] = run_id
             run = FakeRun(run_id, run_id * 10 + 1, job_id, body, list(self.run_steps), self.run_error, self.run_error_trace, int(time.time() * 1000))
             self.runs[run_id] = run
         return run
@@ -327,19 +355,16 @@ class FakeWorkspace:
     def _run_json(self, run: FakeRun, host: str, advance: bool) -> dict[str, Any]:
         life, result = run.advance() if advance else run.steps[max(run.step, 0)]
         state: dict[str, Any] = {"life_cycle_state": life, "state_message": "", "user_cancelled_or_timedout": run.cancelled}
-        if life == "PENDING":
-            state["state_message"] = "Waiting for cluster"
+        state["state_message"] = _MESSAGES.get(result or life, "")
         if result:
             state["result_state"] = result
-            if result == "FAILED":
-                state["state_message"] = "Task generate failed with message: Workload failed, see run output for details."
-            if result == "CANCELED":
-                state["state_message"] = "Run cancelled."
+        status = _status_object(life, result, state["state_message"])
         page = f"{host}/?o={WORKSPACE_ID}#job/{run.job_id or 0}/run/{run.run_id}"
         task = {
             "task_key": "generate",
             "run_id": run.task_run_id,
             "state": dict(state),
+            "status": status,
             "start_time": run.start_ms,
             "end_time": run.end_ms,
             "attempt_number": 0,
@@ -357,11 +382,14 @@ class FakeWorkspace:
             "run_type": "JOB_RUN" if run.job_id else "SUBMIT_RUN",
             "creator_user_name": SP_NAME,
             "state": state,
+            "status": status,
             "start_time": run.start_ms,
             "end_time": run.end_ms,
             "run_page_url": page,
             "tasks": [task],
         }
+        if not self.send_legacy_state:
+            del out["state"], task["state"]
         if run.job_id:
             out["job_parameters"] = [{"name": k, "value": v} for k, v in (run.request.get("job_parameters") or {}).items()]
         return out
@@ -428,6 +456,38 @@ class FakeWorkspace:
         if method == "HEAD":
             return 200, {}, b""
         return _json(200, {"contents": [entries[k] for k in sorted(entries)]})
+
+
+# The message a run shows in each (life cycle or result) state.
+_MESSAGES = {
+    "PENDING": "Waiting for cluster",
+    "QUEUED": "Queued: the job is at its maximum concurrent runs.",
+    "BLOCKED": "Blocked by an upstream run.",
+    "FAILED": "Task generate failed with message: Workload failed, see run output for details.",
+    "CANCELED": "Run cancelled.",
+    "TIMEDOUT": "Run timed out after 3600 seconds.",
+    "INTERNAL_ERROR": "An internal error occurred in the Jobs service.",
+}
+# Jobs 2.2 `status` of a run in each deprecated (life cycle, result) state: (state, code, type).
+_STATUS = {
+    ("TERMINATED", "SUCCESS"): ("TERMINATED", "SUCCESS", "SUCCESS"),
+    ("TERMINATED", "FAILED"): ("TERMINATED", "RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
+    ("TERMINATED", "CANCELED"): ("TERMINATED", "USER_CANCELED", "SUCCESS"),
+    # A code newer than the SDK's enum: the SDK reads it as None, the type and message remain.
+    ("TERMINATED", "TIMEDOUT"): ("TERMINATED", "TIMED_OUT", "CLIENT_ERROR"),
+    ("INTERNAL_ERROR", None): ("TERMINATED", "INTERNAL_ERROR", "INTERNAL_ERROR"),
+    ("SKIPPED", None): ("TERMINATED", "SKIPPED", "SUCCESS"),
+}
+
+
+def _status_object(life: str, result: str | None, message: str) -> dict[str, Any]:
+    state, code, kind = _STATUS.get((life, result), (life, None, None))
+    status: dict[str, Any] = {"state": state}
+    if code:
+        status["termination_details"] = {"code": code, "type": kind, "message": message}
+    elif state in ("QUEUED", "BLOCKED"):
+        status["queue_details"] = {"code": "ACTIVE_RUNS_LIMIT_REACHED", "message": message}
+    return status
 
 
 def _volume_path(path: str) -> None:

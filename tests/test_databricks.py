@@ -15,7 +15,10 @@ work against a loopback server:
   or an App's variables cannot leak into a test. (That is the process environment; the
   SDK's code is untouched.)
 - Fast failures: the fake's errors are 400/401/403/404/409, which the SDK does not retry;
-  nothing returns 429 or 503.
+  the 429/503 bursts a test injects carry `Retry-After: 0`, and `retrying()` waits are
+  shortened through its own `backoff` argument where a test drives many.
+- The job entry point runs for real: the session-wide local Spark session writes catalog
+  tables (Parquet: no Delta jars here) into a schema under the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ import time
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import DatabricksError
+from databricks.sdk.errors import DatabricksError, PermissionDenied
 
 from engine import databricks as dbx
 from engine import job as job_entry
 from engine.config import ConfigError, GraphConfig
-from engine.job_config import ZORDER_COLUMNS, JobConfig
+from engine.databricks.job_config import CLUSTER_COLUMNS, JobConfig
 from engine.generate import WRITE_ORDER
 from engine.keys import TABLES
 from fake_workspace import SP_CLIENT_ID, SP_NAME, SP_SECRET, USER_NAME, FakeWorkspace
@@ -79,8 +82,9 @@ def grant_writer(fake, principal=USER_NAME, overwrite=False):
     fake.grant(principal, "SCHEMA", f"{CATALOG}.{SCHEMA}", "USE_SCHEMA", "CREATE_TABLE", *(["MODIFY"] if overwrite else []))
 
 
-def job_json(households=1_000, overwrite=False, zorder=False, now=LAUNCHED) -> str:
-    return JobConfig.build(GraphConfig(households=households, seed=7), CATALOG, SCHEMA, overwrite=overwrite, zorder=zorder, now=now).to_json()
+def job_json(households=1_000, overwrite=False, cluster=True, now=LAUNCHED, catalog=CATALOG, schema=SCHEMA, graph=None) -> str:
+    graph = graph or GraphConfig(households=households, seed=7)
+    return JobConfig.build(graph, catalog, schema, overwrite=overwrite, cluster=cluster, now=now).to_json()
 
 
 def poll_until_done(w, run_id, limit=20):
@@ -216,13 +220,41 @@ def test_missing_catalog_is_reported_not_raised(fake, alice):
     assert "GRANT" not in report.message  # nothing to grant on what is not there
 
 
-def test_unreadable_permissions_count_as_missing_with_the_grant_to_run(fake, alice):
+def test_unreadable_grants_read_unknown_and_do_not_block(fake, alice):
     fake.forbidden.add(("CATALOG", CATALOG))
     grant_writer(fake)
     report = dbx.check_permissions(alice, CATALOG, SCHEMA, overwrite=False)
-    assert report.missing == [("USE_CATALOG", "CATALOG", "main")]
-    assert "The catalog main could not be checked" in report.message
-    assert "GRANT USE CATALOG ON CATALOG `main`" in report.message
+    assert report.missing == [] and not report.blocked and not report.ok
+    assert report.unknown == [("USE_CATALOG", "CATALOG", "main")]
+    assert f"USE_CATALOG on catalog main: {dbx.UNKNOWN_TEXT}" in report.message
+    assert "The catalog main grants could not be read" in report.message
+    assert "GRANT" not in report.message
+
+
+def test_a_definite_gap_still_blocks_beside_an_unknown_one(fake, alice):
+    fake.forbidden.add(("CATALOG", CATALOG))
+    fake.grant(USER_NAME, "SCHEMA", f"{CATALOG}.{SCHEMA}", "USE_SCHEMA")
+    report = dbx.check_permissions(alice, CATALOG, SCHEMA, overwrite=False)
+    assert report.blocked and report.missing == [("CREATE_TABLE", "SCHEMA", "main.synthetic_data")]
+    assert "GRANT CREATE TABLE ON SCHEMA `main`.`synthetic_data` TO `alice@example.com`;" in report.message
+
+
+def test_a_grant_to_a_group_scim_does_not_list_reads_unknown_not_missing(fake, alice):
+    grant_writer(fake)
+    fake.grant("nested-writers", "SCHEMA", f"{CATALOG}.{SCHEMA}", "MODIFY")  # alice may be in it via a nested group
+    report = dbx.check_permissions(alice, CATALOG, SCHEMA, overwrite=True)
+    assert not report.blocked and report.unknown == [("MODIFY", "SCHEMA", "main.synthetic_data")]
+
+
+def test_review_text_says_whose_grants_were_checked(fake, alice):
+    from ui.jobs import UserIdentity, permission_text
+
+    fake.forbidden.add(("CATALOG", CATALOG))
+    grant_writer(fake)
+    report = dbx.check_permissions(alice, CATALOG, SCHEMA, overwrite=False)
+    assert "Some privileges unknown (the job re-checks before writing)" in permission_text(report)
+    assert "tables are written with the App's grants" in permission_text(report)
+    assert "your own grants" in permission_text(report, UserIdentity(USER_NAME, USER_TOKEN))
 
 
 def test_explicit_principal_is_asked_for_and_only_its_grants_count(fake, sp):
@@ -241,32 +273,60 @@ def test_unsafe_names_are_refused_before_any_request(fake, alice, catalog, schem
 
 
 # ---- jobs -------------------------------------------------------------------------------------
-def test_launch_with_job_id_uploads_config_and_runs_the_job_on_it(fake, sp):
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def test_launch_with_job_id_uploads_config_and_runs_the_job_on_it_idempotently(fake, sp):
     fake.jobs.add(42)
     config = job_json()
-    run_id = dbx.launch_run(sp, config, volume_path=VOLUME, job_id=42)
-    path = f"{VOLUME}/runs/idgraph_1k_20261130t1015/config.json"
+    launch = dbx.launch_run(sp, config, volume_path=VOLUME, job_id=42, token=TOKEN)
+    path = f"{VOLUME}/launches/{TOKEN}/config.json"
+    assert launch.config_path == path and launch.token == TOKEN
     assert JobConfig.from_json(fake.files[path][0].decode()) == JobConfig.from_json(config)
     (run_now,) = fake.requests_to("/api/2.2/jobs/run-now")
-    assert run_now.json() == {"job_id": 42, "job_parameters": {"config": path}}
-    record = json.loads(fake.files[f"{VOLUME}/runs/idgraph_1k_20261130t1015/run.json"][0])
-    assert record["run_id"] == run_id and record["launched_by"] == SP_NAME
+    assert run_now.json() == {"job_id": 42, "job_parameters": {"config": path}, "idempotency_token": TOKEN}
+    # The run's folder is keyed by its run id, not by the launch minute.
+    record = json.loads(fake.files[f"{VOLUME}/runs/{launch.run_id}/run.json"][0])
+    assert record["run_id"] == launch.run_id and record["launched_by"] == SP_NAME
+    assert record["progress_path"] == f"{VOLUME}/runs/{launch.run_id}/progress.json"
     assert record["tables"]["households"] == "idgraph_1k_20261130t1015_households"
 
 
-def test_launch_without_job_id_submits_a_serverless_wheel_task(fake, sp):
-    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, wheel_path=WHEEL)
+def test_a_retried_launch_with_the_same_token_gets_the_same_run(fake, sp):
+    fake.jobs.add(42)
+    first = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42, token=TOKEN)
+    again = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42, token=TOKEN)
+    assert again.run_id == first.run_id and len(fake.runs) == 1
+
+
+def test_two_launches_in_the_same_minute_keep_separate_run_folders(fake, sp):
+    fake.jobs.add(42)
+    one = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    two = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    assert one.run_id != two.run_id and one.config_path != two.config_path
+    assert {r["run_id"] for r in dbx.list_runs(sp, VOLUME)} == {one.run_id, two.run_id}
+
+
+def test_launch_records_the_signed_in_user_as_launched_by(fake, sp):
+    fake.jobs.add(42)
+    launch = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42, launched_by=USER_NAME)
+    assert json.loads(fake.files[f"{VOLUME}/runs/{launch.run_id}/run.json"][0])["launched_by"] == USER_NAME
+
+
+def test_launch_without_job_id_submits_a_serverless_wheel_task_with_a_token(fake, sp):
+    launch = dbx.launch_run(sp, job_json(), volume_path=VOLUME, wheel_path=WHEEL, token=TOKEN)
     (submit,) = fake.requests_to("/api/2.2/jobs/runs/submit")
     body = submit.json()
     (task,) = body["tasks"]
+    assert body["idempotency_token"] == TOKEN
     assert task["python_wheel_task"] == {
         "package_name": "idgraph",
         "entry_point": "idgraph-job",
-        "parameters": ["--config", f"{VOLUME}/runs/idgraph_1k_20261130t1015/config.json"],
+        "parameters": ["--config", f"{VOLUME}/launches/{TOKEN}/config.json", "--run-id", "{{job.run_id}}"],
     }
-    assert body["environments"] == [{"environment_key": "idgraph", "spec": {"environment_version": "2", "dependencies": [WHEEL]}}]
+    assert body["environments"] == [{"environment_key": "idgraph", "spec": {"environment_version": dbx.SERVERLESS_ENVIRONMENT_VERSION, "dependencies": [WHEEL]}}]
     assert task["environment_key"] == "idgraph"
-    assert run_id in fake.runs
+    assert launch.run_id in fake.runs
 
 
 def test_launch_on_a_cluster_installs_the_wheel_as_a_library(fake, sp):
@@ -283,6 +343,9 @@ def test_launch_refuses_bad_arguments_before_uploading_anything(fake, sp):
     with pytest.raises(ConfigError) as err:
         dbx.launch_run(sp, job_json(), volume_path="/Volumes/main/synthetic_data", job_id=42)
     assert err.value.field == "volume_path"
+    with pytest.raises(ConfigError) as err:
+        dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42, token="../x")
+    assert err.value.field == "idempotency_token"
     with pytest.raises(ConfigError):
         dbx.launch_run(sp, '{"graph": {}, "destination": {"catalog": "x; DROP", "schema": "s", "launched_at": "2026-01-01T00:00:00"}}', volume_path=VOLUME, job_id=42)
     assert fake.files == {} and fake.runs == {}
@@ -295,14 +358,23 @@ def test_launch_for_an_unknown_job_fails_fast_with_the_servers_reason(fake, sp):
     assert time.monotonic() - started < 5
 
 
-def test_slow_run_is_polled_from_pending_to_success(fake, sp):
+def test_launch_by_a_user_without_run_permission_on_the_job_is_a_403(fake, alice):
     fake.jobs.add(42)
-    fake.run_steps = [("PENDING", None), ("PENDING", None), ("RUNNING", None), ("RUNNING", None), ("TERMINATED", "SUCCESS")]
-    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    fake.jobs_forbidden.add(USER_NAME)
+    with pytest.raises(PermissionDenied, match="CAN_MANAGE_RUN"):
+        dbx.launch_run(alice, job_json(), volume_path=VOLUME, job_id=42)
+    assert fake.runs == {}
+
+
+def test_slow_run_is_polled_from_queued_through_blocked_to_success(fake, sp):
+    fake.jobs.add(42)
+    fake.run_steps = [("QUEUED", None), ("BLOCKED", None), ("PENDING", None), ("RUNNING", None), ("TERMINATED", "SUCCESS")]
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
     states = poll_until_done(sp, run_id)
-    assert [s.life_cycle for s in states] == ["PENDING", "PENDING", "RUNNING", "RUNNING", "TERMINATED"]
-    assert states[0].state_message == "Waiting for cluster" and states[0].start_time is None
-    assert states[2].task_state == "RUNNING" and states[2].elapsed_seconds >= 0
+    assert [s.life_cycle for s in states] == ["QUEUED", "BLOCKED", "PENDING", "RUNNING", "TERMINATED"]
+    assert "maximum concurrent runs" in states[0].state_message and not states[0].done
+    assert states[2].state_message == "Waiting for cluster" and states[2].start_time is None
+    assert states[3].task_state == "RUNNING" and states[3].elapsed_seconds >= 0
     final = states[-1]
     assert final.succeeded and final.result_state == "SUCCESS" and final.error is None
     assert final.start_time is not None and final.run_page_url.endswith(f"/run/{run_id}")
@@ -310,11 +382,67 @@ def test_slow_run_is_polled_from_pending_to_success(fake, sp):
     assert final.progress is None  # no progress path asked for
 
 
+def test_poll_reads_the_jobs_2_2_status_object_not_the_deprecated_state(fake, sp):
+    fake.jobs.add(42)
+    fake.send_legacy_state = False
+    fake.run_steps = [("RUNNING", None), ("TERMINATED", "FAILED")]
+    fake.run_error = "RuntimeError: boom"
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
+    final = poll_until_done(sp, run_id)[-1]
+    assert final.result_state == "RUN_EXECUTION_ERROR" and final.termination_type == "CLIENT_ERROR"
+    assert final.error == "generate: RuntimeError: boom"
+
+
+def test_timed_out_run_fails_with_the_servers_message(fake, sp):
+    fake.jobs.add(42)
+    fake.run_steps = [("RUNNING", None), ("TERMINATED", "TIMEDOUT")]
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
+    final = poll_until_done(sp, run_id)[-1]
+    assert final.done and not final.succeeded and not final.cancelled
+    assert "timed out" in final.error
+
+
+def test_internal_error_run_is_done_and_failed(fake, sp):
+    fake.jobs.add(42)
+    fake.run_steps = [("PENDING", None), ("INTERNAL_ERROR", None)]
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
+    final = poll_until_done(sp, run_id)[-1]
+    assert final.done and final.result_state == "INTERNAL_ERROR" and final.termination_type == "INTERNAL_ERROR"
+    assert not final.succeeded and "internal error" in final.error
+
+
+@pytest.mark.parametrize("status, code", [(429, "REQUEST_LIMIT_EXCEEDED"), (503, "TEMPORARILY_UNAVAILABLE"), (500, "INTERNAL_ERROR")])
+def test_poll_survives_a_burst_of_transient_errors(fake, sp, status, code):
+    fake.jobs.add(42)
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
+    fake.fail_next += [("/api/2.2/jobs/runs/get", status, code)] * 3
+    state = dbx.poll_run(sp, run_id)
+    assert state.life_cycle == "PENDING"
+    assert fake.fail_next == []  # all three failures were answered, then the call went through
+
+
+def test_a_failure_that_outlasts_the_retries_is_raised_by_name(fake, sp):
+    fake.jobs.add(42)
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
+    fake.fail_next += [("/api/2.2/jobs/runs/get", 500, "INTERNAL_ERROR")] * 3
+    with pytest.raises(dbx.WorkspaceUnavailableError, match="after 2 attempts"):
+        dbx.retrying(lambda: sp.jobs.get_run(run_id), attempts=2, backoff=0.01)
+
+
+def test_a_403_is_not_retried(fake, sp):
+    fake.jobs.add(42)
+    fake.jobs_forbidden.add(SP_NAME)
+    calls = []
+    with pytest.raises(PermissionDenied):
+        dbx.retrying(lambda: calls.append(1) or sp.jobs.get_run(1), backoff=0.01)
+    assert len(calls) == 1
+
+
 def test_poll_before_the_job_reports_progress_has_none(fake, sp):
     fake.jobs.add(42)
-    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
     (record,) = dbx.list_runs(sp, VOLUME)
-    assert record["progress_path"] == f"{VOLUME}/runs/idgraph_1k_20261130t1015/progress.json"
+    assert record["progress_path"] == f"{VOLUME}/runs/{run_id}/progress.json"
     assert dbx.poll_run(sp, run_id, progress_path=record["progress_path"]).progress is None
 
 
@@ -323,54 +451,41 @@ def test_failed_run_surfaces_the_error_from_the_task_run_output(fake, sp):
     fake.run_steps = [("RUNNING", None), ("TERMINATED", "FAILED")]
     fake.run_error = "PermissionError: alice@example.com cannot write tables into `main`.`synthetic_data`"
     fake.run_error_trace = "Traceback (most recent call last):\n  File \"engine/job.py\", line 1\nPermissionError: missing CREATE_TABLE"
-    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
     final = poll_until_done(sp, run_id)[-1]
-    assert final.done and not final.succeeded and final.result_state == "FAILED"
+    assert final.done and not final.succeeded
     assert final.error.startswith("generate: PermissionError: alice@example.com cannot write")
     assert "missing CREATE_TABLE" in final.error
     (output,) = fake.requests_to("/api/2.2/jobs/runs/get-output")
     assert output.query["run_id"] == [str(fake.runs[run_id].task_run_id)]  # the task's run, not the job run
-    assert "FAILED" in final.summary()
+    assert "RUN_EXECUTION_ERROR" in final.summary()
 
 
-def test_cancelled_run_ends_canceled(fake, sp):
+def test_cancelled_run_ends_cancelled(fake, sp):
     fake.jobs.add(42)
     fake.run_steps = [("RUNNING", None)] * 5 + [("TERMINATED", "SUCCESS")]
-    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
+    run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
     assert dbx.poll_run(sp, run_id).life_cycle == "RUNNING"
     dbx.cancel_run(sp, run_id)
     assert fake.requests_to("/api/2.2/jobs/runs/cancel")[0].json() == {"run_id": run_id}
     final = poll_until_done(sp, run_id)[-1]
-    assert final.result_state == "CANCELED" and final.error
+    assert final.cancelled and not final.succeeded and final.error is None
     assert "cancel" in final.state_message.lower()
 
 
-# ---- checkpoints and run records -------------------------------------------------------------
-def test_checkpoint_upload_and_reload(fake, alice):
-    text = json.dumps({"step": 3, "graph": GraphConfig(households=5000).to_dict()})
-    path = dbx.upload_checkpoint(alice, VOLUME, "session-1", text)
-    assert path == f"{VOLUME}/sessions/session-1.json"
-    assert dbx.load_checkpoint(alice, VOLUME, "session-1") == text
-    (put,) = fake.requests_to("/api/2.0/fs/files/", "PUT")
-    assert put.query["overwrite"] == ["true"] and put.headers["Authorization"] == f"Bearer {USER_TOKEN}"
-
-
-def test_checkpoint_overwrite_and_missing_and_listing(fake, alice):
-    assert dbx.load_checkpoint(alice, VOLUME, "never") is None
-    assert dbx.list_checkpoints(alice, VOLUME) == []
-    dbx.upload_checkpoint(alice, VOLUME, "older", '{"step": 1}')
-    time.sleep(0.01)
-    dbx.upload_checkpoint(alice, VOLUME, "newer", '{"step": 1}')
-    dbx.upload_checkpoint(alice, VOLUME, "newer", '{"step": 2}')
-    assert dbx.load_checkpoint(alice, VOLUME, "newer") == '{"step": 2}'
-    assert dbx.list_checkpoints(alice, VOLUME) == ["newer", "older"]
-
-
+# ---- volume layout and run records -------------------------------------------------------------
 @pytest.mark.parametrize("session_id", ["../escape", "a/b", "a b", "", "x" * 129])
-def test_checkpoint_session_ids_cannot_leave_the_sessions_folder(fake, alice, session_id):
+def test_session_ids_cannot_leave_the_sessions_folder(session_id):
     with pytest.raises(ConfigError) as err:
-        dbx.upload_checkpoint(alice, VOLUME, session_id, "{}")
+        dbx.session_path(VOLUME, session_id)
     assert err.value.field == "session_id"
+
+
+@pytest.mark.parametrize("run_id", ["../x", "12a", "", True])
+def test_run_folders_are_keyed_by_digit_run_ids_only(run_id):
+    with pytest.raises(ConfigError) as err:
+        dbx.run_folder(VOLUME, run_id)
+    assert err.value.field == "run_id"
 
 
 @pytest.mark.parametrize("path", ["/tmp/x", "/Volumes/main/s", "/Volumes/main/s/v/../../x", "/Volumes/ma in/s/v", "/Volumes/main/s;DROP/v", "Volumes/main/s/v"])
@@ -380,15 +495,16 @@ def test_volume_paths_must_be_plain_uc_volume_paths(path):
     assert err.value.field == "volume_path"
 
 
-def test_checkpoint_must_be_json(fake, alice):
-    with pytest.raises(json.JSONDecodeError):
-        dbx.upload_checkpoint(alice, VOLUME, "s", "not json")
+def test_transfers_survive_a_503_burst(fake, alice):
+    fake.fail_next += [("/api/2.0/fs/files/", 503, "TEMPORARILY_UNAVAILABLE")] * 2
+    dbx.upload_text(alice, f"{VOLUME}/x.json", "{}")
+    assert dbx.download_text(alice, f"{VOLUME}/x.json") == "{}"
 
 
 def test_past_runs_are_listed_newest_first_from_the_volume(fake, sp):
     fake.jobs.add(42)
-    first = dbx.launch_run(sp, job_json(now=LAUNCHED), volume_path=VOLUME, job_id=42)
-    second = dbx.launch_run(sp, job_json(households=1_000_000, now=LAUNCHED + dt.timedelta(hours=1)), volume_path=VOLUME, job_id=42)
+    first = dbx.launch_run(sp, job_json(now=LAUNCHED), volume_path=VOLUME, job_id=42).run_id
+    second = dbx.launch_run(sp, job_json(households=1_000_000, now=LAUNCHED + dt.timedelta(hours=1)), volume_path=VOLUME, job_id=42).run_id
     # A restarted app has only the volume: a fresh client sees the same runs.
     fresh = WorkspaceClient(host=fake.url, client_id=SP_CLIENT_ID, client_secret=SP_SECRET)
     runs = dbx.list_runs(fresh, VOLUME)
@@ -396,116 +512,95 @@ def test_past_runs_are_listed_newest_first_from_the_volume(fake, sp):
     assert runs[0]["prefix"] == "idgraph_1m_20261130t1115" and runs[0]["manifest"] is None
 
 
-# ---- the job entry point ----------------------------------------------------------------------
-class RecordingSpark:
-    """Stands in for the cluster's session: the job only calls .sql() for OPTIMIZE."""
-
-    def __init__(self):
-        self.statements = []
-
-    def sql(self, statement):
-        self.statements.append(statement)
+# ---- the job entry point, writing real catalog tables with the local Spark session -------------
+JOB_CATALOG = "spark_catalog"
 
 
-class RecordingGenerate:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, config, **kwargs):
-        """Reports progress with the same events as engine.generate.generate."""
-        self.calls.append((config, kwargs))
-        report = kwargs.get("on_progress") or (lambda event: None)
-        for index, table in enumerate(WRITE_ORDER):
-            report({"event": "started", "table": table, "index": index, "total": len(TABLES)})
-            report({"event": "finished", "table": table, "index": index, "total": len(TABLES), "rows": 10, "seconds": 0.1})
-        manifest = {"tables": {t: {"rows": 10} for t in TABLES}, "seed": config.seed}
-        report({"event": "done", "manifest": manifest})
-        return manifest
+@pytest.fixture
+def job_schema(spark, tmp_path, request):
+    """A fresh schema of the local session's catalog, its tables under the test's tmp folder."""
+    schema = "idgraph_" + "".join(c for c in request.node.name.lower() if c.isalnum())[-40:]
+    spark.sql(f"CREATE SCHEMA {JOB_CATALOG}.{schema} LOCATION '{tmp_path / 'warehouse'}'")
+    yield schema
+    spark.sql(f"DROP SCHEMA IF EXISTS {JOB_CATALOG}.{schema} CASCADE")
 
 
-def test_job_reads_volume_config_rechecks_and_generates_named_tagged_tables(fake, sp, monkeypatch):
+def tiny_job(schema, **kwargs) -> str:
+    graph = GraphConfig(households=40, seed=7, content_items=20, campaigns=3)
+    return job_json(catalog=JOB_CATALOG, schema=schema, graph=graph, **kwargs)
+
+
+def grant_job_writer(fake, schema, principal=USER_NAME):
+    fake.add_schema(JOB_CATALOG, schema)
+    fake.grant(principal, "CATALOG", JOB_CATALOG, "USE_CATALOG")
+    fake.grant(principal, "SCHEMA", f"{JOB_CATALOG}.{schema}", "USE_SCHEMA", "CREATE_TABLE", "MODIFY")
+
+
+@pytest.mark.slow
+def test_job_reads_volume_config_rechecks_and_writes_clustered_commented_tables(fake, sp, spark, job_schema, monkeypatch):
     fake.jobs.add(42)
-    grant_writer(fake, overwrite=True)
-    dbx.launch_run(sp, job_json(overwrite=True), volume_path=VOLUME, job_id=42)
-    config_path = f"{VOLUME}/runs/idgraph_1k_20261130t1015/config.json"
-    # On the cluster: credentials from the environment, the config only in the volume.
+    grant_job_writer(fake, job_schema)
+    launch = dbx.launch_run(sp, tiny_job(job_schema), volume_path=VOLUME, job_id=42)
+    # On the compute: credentials from the environment, the config only in the volume.
     monkeypatch.setenv("DATABRICKS_HOST", fake.url)
     monkeypatch.setenv("DATABRICKS_TOKEN", USER_TOKEN)
-    spark, generate = RecordingSpark(), RecordingGenerate()
-    result = job_entry.run(["--config", config_path, "--zorder"], spark=spark, generate=generate)
+    result = job_entry.run(["--config", launch.config_path, "--run-id", str(launch.run_id), "--table-format", "parquet"], spark=spark)
 
-    (config, kwargs), = generate.calls
-    assert config == GraphConfig(households=1_000, seed=7)
-    assert kwargs["out"] == "main.synthetic_data" and kwargs["format"] == "table" and kwargs["overwrite"] is True
-    assert kwargs["spark"] is spark
-    assert kwargs["table_names"]["response_events"] == "idgraph_1k_20261130t1015_response_events"
-    assert set(kwargs["table_names"]) == set(TABLES)
-    assert kwargs["table_properties"] == {"idgraph.seed": "7", "idgraph.version": job_entry.generator_version(), "idgraph.config_hash": config.config_hash()}
-    assert "OPTIMIZE `main`.`synthetic_data`.`idgraph_1k_20261130t1015_households` ZORDER BY (`state`, `income_bracket`)" in spark.statements
-    assert all(s.startswith("OPTIMIZE `main`.`synthetic_data`.`idgraph_1k_20261130t1015_") for s in spark.statements)
+    households = f"{JOB_CATALOG}.{job_schema}.idgraph_40_20261130t1015_households"
+    info = spark.catalog.getTable(households)
+    assert info.description.startswith("households: one row per household")
+    properties = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {households}").collect()}
+    assert properties["idgraph.seed"] == "7" and properties["idgraph.synthetic"] == "true"
+    assert properties["idgraph.job_run_id"] == str(launch.run_id)
+    assert properties["clusteringColumns"] == json.dumps([[c] for c in CLUSTER_COLUMNS["households"]]).replace(" ", "")
+    columns = {c.name: c.description for c in spark.catalog.listColumns(households)}
+    assert columns["income_bracket"] == "income bracket by the configured weights"
+    assert result["generator_manifest"]["tables"]["households"]["rows"] == 40
+    # Tags are Unity Catalog's: this Spark refuses SET TAG, and the manifest says so per table.
+    assert len(result["tags"]) == len(TABLES) * len(job_entry.TAGS)
+    assert all(v.startswith("not applied") for v in result["tags"].values())
     # Permissions were checked again by the job itself, as the job's identity.
     assert fake.requests_to("/api/2.1/unity-catalog/effective-permissions/")[-1].headers["Authorization"] == f"Bearer {USER_TOKEN}"
-    # The manifest lands beside the config, so the app lists the run with it.
-    assert result["generator_manifest"]["seed"] == 7
+    # The manifest and progress land in the run's own folder; the app lists the run with them.
     (run,) = dbx.list_runs(sp, VOLUME)
-    assert run["manifest"]["tables"]["households"] == "`main`.`synthetic_data`.`idgraph_1k_20261130t1015_households`"
-    # Per-table progress was written as the tables were, and the app's poll reads it.
-    progress_puts = [r for r in fake.requests_to("/api/2.0/fs/files/", "PUT") if r.path.endswith("/progress.json")]
-    assert len(progress_puts) == 2 * len(TABLES)
-    assert json.loads(progress_puts[0].body) | {"updated_at": None} == {
-        "tables_done": 0, "tables_total": len(TABLES), "tables_finished": [], "current_tables": [WRITE_ORDER[0]],
-        "current_table": WRITE_ORDER[0], "rows_written": 0, "updated_at": None,
-    }
+    assert run["manifest"]["run_id"] == str(launch.run_id)
+    assert run["manifest"]["tables"]["households"] == f"`{JOB_CATALOG}`.`{job_schema}`.`idgraph_40_20261130t1015_households`"
     state = dbx.poll_run(sp, run["run_id"], progress_path=run["progress_path"])
-    assert state.progress["tables_done"] == len(TABLES) and state.progress["rows_written"] == 10 * len(TABLES)
-    assert state.progress["tables_finished"] == list(WRITE_ORDER)
+    assert state.progress["tables_done"] == len(TABLES)
+    assert sorted(state.progress["tables_finished"]) == sorted(WRITE_ORDER)
 
 
-def test_job_progress_that_cannot_be_written_does_not_fail_the_run(fake, sp, capsys):
-    fake.jobs.add(42)
-    grant_writer(fake, principal=SP_NAME)
-    dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
-    fake.refuse_uploads.add("progress.json")
-    config_path = f"{VOLUME}/runs/idgraph_1k_20261130t1015/config.json"
-    result = job_entry.run(["--config", config_path], workspace=sp, spark=RecordingSpark(), generate=RecordingGenerate())
-    assert result["generator_manifest"]["seed"] == 7
-    assert f"{VOLUME}/runs/idgraph_1k_20261130t1015/manifest.json" in fake.files
-    assert "could not write progress" in capsys.readouterr().err
-
-
-def test_job_stops_before_writing_when_a_privilege_was_revoked(fake, alice, tmp_path):
-    fake.grant(USER_NAME, "CATALOG", CATALOG, "USE_CATALOG")
+def test_job_stops_before_writing_when_a_privilege_was_revoked(fake, alice, spark, job_schema, tmp_path):
+    fake.add_schema(JOB_CATALOG, job_schema)
+    fake.grant(USER_NAME, "CATALOG", JOB_CATALOG, "USE_CATALOG")
     local = tmp_path / "config.json"
-    local.write_text(job_json())
-    generate = RecordingGenerate()
-    with pytest.raises(PermissionError, match="GRANT USE SCHEMA, CREATE TABLE ON SCHEMA `main`.`synthetic_data`"):
-        job_entry.run(["--config", str(local)], workspace=alice, spark=RecordingSpark(), generate=generate)
-    assert generate.calls == []
+    local.write_text(tiny_job(job_schema))
+    with pytest.raises(PermissionError, match=f"GRANT USE SCHEMA, CREATE TABLE ON SCHEMA `{JOB_CATALOG}`.`{job_schema}`"):
+        job_entry.run(["--config", str(local)], workspace=alice, spark=spark)
+    assert spark.sql(f"SHOW TABLES IN {JOB_CATALOG}.{job_schema}").count() == 0
 
 
-def test_job_reads_a_local_config_and_skips_zorder_unless_asked(fake, alice, tmp_path):
-    grant_writer(fake)
+def test_job_goes_ahead_when_grants_are_unreadable_and_the_write_decides(fake, alice, spark, tmp_path):
+    schema = "idgraph_no_such_schema"  # granted in the fake, absent from Spark: the write itself refuses
+    grant_job_writer(fake, schema)
+    fake.forbidden.add(("SCHEMA", f"{JOB_CATALOG}.{schema}"))
     local = tmp_path / "config.json"
-    local.write_text(job_json())
-    spark = RecordingSpark()
-    job_entry.run(["--config", str(local)], workspace=alice, spark=spark, generate=RecordingGenerate())
-    assert spark.statements == []
-    assert fake.requests_to("/api/2.0/fs/") == []  # nothing read from or written to a volume
+    local.write_text(tiny_job(schema))
+    with pytest.raises(Exception, match="SCHEMA_NOT_FOUND") as err:
+        job_entry.run(["--config", str(local), "--table-format", "parquet"], workspace=alice, spark=spark)
+    assert not isinstance(err.value, PermissionError)
+    assert fake.requests_to("/api/2.0/fs/") == []  # a local config: nothing read from or written to a volume
 
 
-def test_job_zorder_can_come_from_the_config(fake, alice, tmp_path):
-    grant_writer(fake)
-    local = tmp_path / "config.json"
-    local.write_text(job_json(zorder=True))
-    spark = RecordingSpark()
-    job_entry.run(["--config", str(local)], workspace=alice, spark=spark, generate=RecordingGenerate())
-    assert len(spark.statements) == len(job_entry.zorder_statements(JobConfig.from_json(job_json())))
-
-
-def test_job_with_a_missing_config_names_the_path(fake, alice):
+def test_job_with_a_missing_config_names_the_path(fake, alice, spark):
     with pytest.raises(ConfigError) as err:
-        job_entry.run(["--config", f"{VOLUME}/runs/none/config.json"], workspace=alice, spark=RecordingSpark(), generate=RecordingGenerate())
+        job_entry.run(["--config", f"{VOLUME}/launches/{TOKEN}/config.json"], workspace=alice, spark=spark)
     assert err.value.field == "--config"
+
+
+def test_job_statements_quote_every_name():
+    job = JobConfig.from_json(job_json())
+    assert job_entry.tag_statements(job)[0] == "SET TAG ON TABLE `main`.`synthetic_data`.`idgraph_1k_20261130t1015_households` `synthetic` = `true`"
 
 
 # ---- the job config the UI builds -------------------------------------------------------------
@@ -514,7 +609,7 @@ def test_job_config_round_trips_and_fixes_table_names_at_launch():
     assert JobConfig.from_json(built.to_json()) == built
     assert built.prefix == "idgraph_10m_20261130t1015"
     assert built.to_dict()["destination"] == {
-        "catalog": "main", "schema": "synthetic_data", "purpose": "idgraph", "overwrite": False, "zorder": False,
+        "catalog": "main", "schema": "synthetic_data", "purpose": "idgraph", "overwrite": False, "cluster": True,
         "launched_at": "2026-11-30T10:15:00+00:00",
     }
 
@@ -526,6 +621,7 @@ def test_job_config_round_trips_and_fixes_table_names_at_launch():
         ({"schema": "a.b"}, "schema"),
         ({"purpose": "a b"}, "purpose"),
         ({"overwrite": "yes"}, "destination.overwrite"),
+        ({"cluster": "yes"}, "destination.cluster"),
         ({"launched_at": "soon"}, "destination.launched_at"),
         ({"extra": 1}, "destination.extra"),
     ],
@@ -538,5 +634,8 @@ def test_job_config_refuses_bad_destinations_by_field(change, field):
     assert err.value.field == field
 
 
-def test_zorder_columns_name_generated_tables():
-    assert set(ZORDER_COLUMNS) <= set(TABLES)
+def test_cluster_columns_name_generated_columns():
+    from engine.sql_comments import column_comments
+
+    assert set(CLUSTER_COLUMNS) <= set(TABLES)
+    assert all(1 <= len(columns) <= 4 for columns in CLUSTER_COLUMNS.values())  # Delta allows at most 4

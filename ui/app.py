@@ -41,12 +41,14 @@ def make_context(state_dir: str | None = None, max_concurrent: int = 1, out_root
     settings = WorkspaceSettings.from_env()
     root = Path(state_dir) if state_dir else default_state_dir()
     executions = {}
+    kind_limits = {}
     if settings.configured:
         store: Any = VolumeStore(settings.client(), settings.volume, root)
         executions["databricks"] = lambda runner, run_id: JobsExecution(runner, run_id, settings)
+        kind_limits["databricks"] = settings.max_concurrent_runs
     else:
         store = LocalStore(root)
-    runner = Runner(store, max_concurrent=max_concurrent, executions=executions)
+    runner = Runner(store, max_concurrent=max_concurrent, executions=executions, kind_limits=kind_limits)
     return AppContext(store, runner, settings, BenchmarkRun(), out_root=out_root, bench_results=results_folder(bench_results), cores=cores)
 
 

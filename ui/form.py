@@ -193,7 +193,7 @@ class Form:
         if target.kind == steps.UNITY_CATALOG:
             try:
                 report = check_destination(self.ctx.settings, values["catalog"], values["schema"], target.overwrite)
-                permission, permission_ok = f"**Permission check:** {permission_text(report)}", report.ok
+                permission, permission_ok = f"**Permission check:** {permission_text(report)}", not report.blocked
             except Exception as exc:  # the workspace's own error, shown rather than crashing the page
                 permission, permission_ok = f"**Permission check failed:** {type(exc).__name__}: {exc}", False
         total = sum(expected_rows(config).values())
@@ -356,7 +356,7 @@ def submit_run(ctx: AppContext, session: str, config: GraphConfig, target: steps
         assert target.job is not None
         destination = target.job.destination
         report = check_destination(ctx.settings, destination.catalog, destination.schema, target.overwrite)
-        if not report.ok:
+        if report.blocked:  # only a privilege definitely missing; unknown ones the job re-checks
             raise ConfigError("destination", target.location, f"privileges to write there:\n{report.message}")
         spec = {"job": target.job.to_dict(), "prefix": target.prefix, "location": target.location}
         return ctx.runner.submit(session, spec, "databricks", **fields)

@@ -190,6 +190,13 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "ui.worker"]
 
 
+def _output_key(record: dict[str, Any]) -> str:
+    """What a run writes (two runs writing the same output never run at once): its folder, or
+    for a Unity Catalog run its tables' schema and prefix (each launch's prefix is its own)."""
+    spec = record["spec"]
+    return spec.get("out") or f"{spec.get('location')}.{spec.get('prefix')}"
+
+
 class Runner:
     """The app's runs: queue, dispatch, progress records, cancel, shutdown.
 
@@ -203,11 +210,14 @@ class Runner:
         max_concurrent: int = 1,
         command: list[str] | None = None,
         executions: dict[str, Callable[["Runner", str], Execution]] | None = None,
+        kind_limits: dict[str, int] | None = None,
     ) -> None:
         if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or max_concurrent < 1:
             raise ConfigError("max_concurrent", max_concurrent, "a whole number of at least 1")
         self.store = store
         self.max_concurrent = max_concurrent
+        # Runs of a kind that may go at once when not max_concurrent (Jobs runs: the job's limit).
+        self.kind_limits = dict(kind_limits or {})
         command = command or worker_command()
         self.executions: dict[str, Callable[[Runner, str], Execution]] = {"local": lambda runner, run_id: LocalExecution(runner, run_id, command)}
         self.executions.update(executions or {})
@@ -305,15 +315,20 @@ class Runner:
         return run_id
 
     def _startable(self) -> list[str]:
-        busy = {self._records[r]["spec"].get("out") for r in self._running}
-        free = self.max_concurrent - len(self._running)
+        busy = {_output_key(self._records[r]) for r in self._running}
+        running: dict[str, int] = {}
+        for r in self._running:
+            running[self._records[r]["kind"]] = running.get(self._records[r]["kind"], 0) + 1
         found = []
         for record in sorted(self._records.values(), key=submission_order):
-            if len(found) >= free:
-                break
-            if record["status"] == "queued" and record["spec"].get("out") not in busy:
-                found.append(record["run_id"])
-                busy.add(record["spec"].get("out"))
+            kind = record["kind"]
+            if record["status"] != "queued" or _output_key(record) in busy:
+                continue
+            if running.get(kind, 0) >= self.kind_limits.get(kind, self.max_concurrent):
+                continue
+            found.append(record["run_id"])
+            busy.add(_output_key(record))
+            running[kind] = running.get(kind, 0) + 1
         return found
 
     def _dispatch(self) -> None:

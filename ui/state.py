@@ -115,8 +115,8 @@ class LocalStore:
 class VolumeStore(LocalStore):
     """Checkpoints and run records in a Unity Catalog volume; worker files stay local.
 
-    Layout in the volume: `sessions/<id>.json` (engine.databricks' checkpoint layout) and
-    `ui-runs/<run_id>.json` for the app's run records.
+    The launch form's checkpoints and the app's run history are the UI's own; where they go
+    in the volume is `engine.databricks.volume`'s (`session_path`, `app_runs_folder`).
     """
 
     def __init__(self, workspace: Any, volume_path: str, root: str | os.PathLike | None = None) -> None:
@@ -128,25 +128,19 @@ class VolumeStore(LocalStore):
         self._dbx = databricks
 
     def save_checkpoint(self, session_id: str, data: dict[str, Any]) -> None:
-        self._dbx.upload_checkpoint(self.w, self.volume, session_id, json.dumps(data, default=str))
+        self._dbx.upload_text(self.w, self._dbx.session_path(self.volume, session_id), json.dumps(data, default=str))
 
     def load_checkpoint(self, session_id: str) -> dict[str, Any] | None:
-        text = self._dbx.load_checkpoint(self.w, self.volume, session_id)
+        text = self._dbx.download_text(self.w, self._dbx.session_path(self.volume, session_id))
         return json.loads(text) if text else None
 
     def save_run(self, record: dict[str, Any]) -> None:
         super().save_run(record)
-        self._dbx.upload_text(self.w, f"{self.volume}/ui-runs/{record['run_id']}.json", json.dumps(record, default=str))
+        self._dbx.upload_text(self.w, f"{self._dbx.app_runs_folder(self.volume)}/{record['run_id']}.json", json.dumps(record, default=str))
 
     def load_runs(self) -> list[dict[str, Any]]:
-        from databricks.sdk.errors import NotFound
-
-        try:
-            entries = list(self.w.files.list_directory_contents(f"{self.volume}/ui-runs"))
-        except NotFound:
-            return []
         records = []
-        for entry in entries:
+        for entry in self._dbx.list_directory(self.w, self._dbx.app_runs_folder(self.volume)):
             if entry.is_directory or not entry.name.endswith(".json"):
                 continue
             text = self._dbx.download_text(self.w, entry.path)

@@ -23,7 +23,7 @@ from engine import TABLES, GraphConfig, app_settings, expected_rows, names
 from engine import config as config_fields
 from engine.config import ConfigError
 from engine.generate import make_sink
-from engine.job_config import DEFAULT_PURPOSE, JobConfig
+from engine.databricks.job_config import DEFAULT_PURPOSE, JobConfig
 
 STEPS = (
     "Scale & seed",

@@ -3,7 +3,7 @@
 The launch form builds a `JobConfig`, the app uploads its JSON to a Unity Catalog volume,
 and `engine.job` reads it back on the cluster. The JSON is
 `{"graph": {...GraphConfig.to_dict()...}, "destination": {"catalog", "schema", "purpose",
-"overwrite", "zorder", "launched_at"}}`. The launch time is fixed in the destination, so
+"overwrite", "cluster", "launched_at"}}`. The launch time is fixed in the destination, so
 the table names (`{purpose}_{scale}_{timestamp}_{table}`, see `engine.names.table_name`) are
 known before the job starts and are the same when the job re-reads the file.
 """
@@ -20,10 +20,11 @@ from engine import names
 from engine.config import ConfigError, GraphConfig
 from engine.keys import TABLES
 
-# OPTIMIZE ... ZORDER BY columns per table, for the optional --zorder pass. From the research
-# note (households by location and income, engagement by individual and time), with
-# location mapped to our state/city columns; identity lookups go by identifier value.
-ZORDER_COLUMNS: Mapping[str, tuple[str, ...]] = {
+# Liquid clustering keys per table (CREATE ... CLUSTER BY), set when the table is created so
+# no second rewrite is needed. From the research note (households by location and income,
+# engagement by individual and time), with location mapped to our state column; identity
+# lookups go by identifier value.
+CLUSTER_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "households": ("state", "income_bracket"),
     "identity_mappings": ("identifier_type", "identifier_value"),
     "content_engagement": ("individual_id", "timestamp"),
@@ -41,7 +42,8 @@ class Destination:
     schema: str
     purpose: str = DEFAULT_PURPOSE
     overwrite: bool = False
-    zorder: bool = False
+    # Liquid clustering (CLUSTER_COLUMNS) on the large tables.
+    cluster: bool = True
     # ISO-8601 UTC launch time, e.g. "2026-11-30T10:15:00+00:00"; names the tables.
     launched_at: str = ""
 
@@ -49,7 +51,7 @@ class Destination:
         names.validate_identifier("catalog", self.catalog)
         names.validate_identifier("schema", self.schema)
         names.validate_purpose(self.purpose)
-        for field in ("overwrite", "zorder"):
+        for field in ("overwrite", "cluster"):
             if not isinstance(getattr(self, field), bool):
                 raise ConfigError(f"destination.{field}", getattr(self, field), "true or false")
         self.launch_time()
@@ -84,14 +86,14 @@ class JobConfig:
         *,
         purpose: str = DEFAULT_PURPOSE,
         overwrite: bool = False,
-        zorder: bool = False,
+        cluster: bool = True,
         now: _dt.datetime | None = None,
     ) -> "JobConfig":
         """A validated job config launched `now` (default: the current UTC minute)."""
         moment = (now or _dt.datetime.now(_dt.timezone.utc)).replace(second=0, microsecond=0)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=_dt.timezone.utc)
-        destination = Destination(catalog, schema, purpose, overwrite, zorder, moment.astimezone(_dt.timezone.utc).isoformat())
+        destination = Destination(catalog, schema, purpose, overwrite, cluster, moment.astimezone(_dt.timezone.utc).isoformat())
         return cls(graph.validate(), destination.validate()).validate()
 
     def validate(self) -> "JobConfig":
@@ -106,6 +108,10 @@ class JobConfig:
         """`{purpose}_{scale}_{timestamp}`: the run's key and its tables' common prefix."""
         d = self.destination
         return names.table_prefix(d.purpose, self.graph.households, d.launch_time())
+
+    def cluster_by(self) -> dict[str, tuple[str, ...]]:
+        """Generated table -> its clustering columns (none when the destination turns it off)."""
+        return dict(CLUSTER_COLUMNS) if self.destination.cluster else {}
 
     def table_names(self) -> dict[str, str]:
         """Generated table -> its Unity Catalog table name (unqualified)."""

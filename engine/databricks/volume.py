@@ -1,0 +1,144 @@
+"""The Unity Catalog volume the app and the job share: its layout, in this one module.
+
+    <volume>/launches/<token>/config.json   the JobConfig of one launch, keyed by its
+                                            idempotency token (known before the run exists)
+    <volume>/runs/<run_id>/run.json         the run record the app writes once Jobs gave the id
+    <volume>/runs/<run_id>/progress.json    per-table progress, rewritten by the job as it goes
+    <volume>/runs/<run_id>/manifest.json    the generator's manifest, written by the job
+    <volume>/sessions/<session_id>.json     the launch form's checkpoints (the UI's; `ui.state`)
+    <volume>/ui-runs/<run_id>.json          the app's own run history (the UI's; `ui.state`)
+
+`<volume>` is `/Volumes/<catalog>/<schema>/<volume>[/sub/folders]`. Run folders are keyed by
+the Jobs run id, so two launches in the same minute never share one; every transfer goes
+through `retrying()`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import re
+from typing import Any
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound
+
+from engine import names
+from engine.config import ConfigError
+
+from .workspace import retrying
+
+_SUBFOLDER = re.compile(r"[A-Za-z0-9_.-]+")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+CONFIG_FILE, RUN_FILE, PROGRESS_FILE, MANIFEST_FILE = "config.json", "run.json", "progress.json", "manifest.json"
+
+
+# ---- paths ---------------------------------------------------------------------------------
+def volume_root(volume_path: str) -> str:
+    """Validate `/Volumes/<catalog>/<schema>/<volume>[/sub/folders]`; return it without a trailing slash."""
+    expected = "/Volumes/<catalog>/<schema>/<volume>[/folder...] with identifier names and plain folder names"
+    if not isinstance(volume_path, str) or not volume_path.startswith("/Volumes/"):
+        raise ConfigError("volume_path", volume_path, expected)
+    parts = volume_path.rstrip("/").split("/")[2:]
+    if len(parts) < 3:
+        raise ConfigError("volume_path", volume_path, expected)
+    try:
+        names.validate_identifier("catalog", parts[0])
+        names.validate_identifier("schema", parts[1])
+        names.validate_identifier("table", parts[2])
+    except ConfigError:
+        raise ConfigError("volume_path", volume_path, expected) from None
+    if any(p in (".", "..") or not _SUBFOLDER.fullmatch(p) for p in parts[3:]):
+        raise ConfigError("volume_path", volume_path, expected)
+    return "/Volumes/" + "/".join(parts)
+
+
+def launch_config_path(volume_path: str, token: str) -> str:
+    """Where the config of the launch with idempotency token `token` goes."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ConfigError("idempotency_token", token, "8 to 64 letters, digits, '-' or '_'")
+    return f"{volume_root(volume_path)}/launches/{token}/{CONFIG_FILE}"
+
+
+def volume_of_launch_config(config_path: str) -> str:
+    """The volume a launch config lives in (the job finds the run folders from it)."""
+    folder = posixpath.dirname(posixpath.dirname(config_path))
+    if posixpath.basename(folder) != "launches" or posixpath.basename(config_path) != CONFIG_FILE:
+        raise ConfigError("--config", config_path, f"<volume>/launches/<token>/{CONFIG_FILE}")
+    return volume_root(posixpath.dirname(folder))
+
+
+def run_folder(volume_path: str, run_id: int | str) -> str:
+    """`<volume>/runs/<run_id>`: everything about one Jobs run."""
+    if isinstance(run_id, bool) or not str(run_id).isdigit():
+        raise ConfigError("run_id", run_id, "a Jobs run id (digits)")
+    return f"{volume_root(volume_path)}/runs/{int(run_id)}"
+
+
+def run_file(volume_path: str, run_id: int | str, name: str) -> str:
+    """A file of a run's folder: RUN_FILE, PROGRESS_FILE or MANIFEST_FILE."""
+    if name not in (RUN_FILE, PROGRESS_FILE, MANIFEST_FILE):
+        raise ConfigError("name", name, f"one of {[RUN_FILE, PROGRESS_FILE, MANIFEST_FILE]}")
+    return f"{run_folder(volume_path, run_id)}/{name}"
+
+
+def session_path(volume_path: str, session_id: str) -> str:
+    """Where the launch form keeps the checkpoint of `session_id`."""
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        raise ConfigError("session_id", session_id, "1 to 128 letters, digits, '-' or '_'")
+    return f"{volume_root(volume_path)}/sessions/{session_id}.json"
+
+
+def app_runs_folder(volume_path: str) -> str:
+    """Where the app keeps its own run history, one JSON file per run."""
+    return f"{volume_root(volume_path)}/ui-runs"
+
+
+# ---- transfers -----------------------------------------------------------------------------
+def upload_text(w: WorkspaceClient, path: str, text: str) -> None:
+    """Write UTF-8 text to a volume file, replacing it."""
+    data = text.encode("utf-8")
+    retrying(lambda: w.files.upload(path, io.BytesIO(data), overwrite=True))
+
+
+def download_text(w: WorkspaceClient, path: str) -> str | None:
+    """A volume file's UTF-8 text, or None if it does not exist."""
+    try:
+        return retrying(lambda: w.files.download(path).contents.read().decode("utf-8"))
+    except NotFound:
+        return None
+
+
+def list_directory(w: WorkspaceClient, path: str) -> list:
+    """A folder's entries (empty when the folder does not exist)."""
+    try:
+        return retrying(lambda: list(w.files.list_directory_contents(path)))
+    except NotFound:
+        return []
+
+
+# ---- run records ---------------------------------------------------------------------------
+def save_run_record(w: WorkspaceClient, volume_path: str, record: dict[str, Any]) -> str:
+    """Write a run's record as `runs/<run_id>/run.json` (the job adds its files beside it)."""
+    path = run_file(volume_path, record["run_id"], RUN_FILE)
+    upload_text(w, path, json.dumps(record, indent=2, sort_keys=True, default=str))
+    return path
+
+
+def list_runs(w: WorkspaceClient, volume_path: str) -> list[dict[str, Any]]:
+    """Past runs' records, newest launch first; each has "manifest" once the job wrote one."""
+    runs = []
+    for entry in list_directory(w, f"{volume_root(volume_path)}/runs"):
+        if not entry.is_directory or not entry.name.isdigit():
+            continue
+        text = download_text(w, run_file(volume_path, entry.name, RUN_FILE))
+        if text is None:
+            continue
+        record = json.loads(text)
+        manifest = download_text(w, run_file(volume_path, entry.name, MANIFEST_FILE))
+        record["manifest"] = json.loads(manifest) if manifest else None
+        runs.append(record)
+    runs.sort(key=lambda r: (r.get("launched_at", ""), r.get("run_id", 0)), reverse=True)
+    return runs
