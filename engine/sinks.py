@@ -165,7 +165,11 @@ class TableSink:
         described = column_comments(table) if self.comments else {}
         if not described:
             return df
-        return df.select(*[df[c].alias(c, metadata={"comment": described[c]}) if c in described else df[c] for c in df.columns])
+        from pyspark.sql.functions import col
+
+        # By name (col), not df[c]: Spark Connect resolves df[c] by plan id, which a SQL frame's
+        # columns do not always carry.
+        return df.select(*[col(c).alias(c, metadata={"comment": described[c]}) if c in described else col(c) for c in df.columns])
 
     def create_statement(self, table: str, view: str) -> str:
         """The one CREATE ... AS SELECT for `table`, every name quoted and every text a literal."""

@@ -26,3 +26,24 @@ def written_graph(spark, small_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("graph") / "out"
     manifest = generate(small_config, out=str(out), format="delta", spark=spark)
     return out, manifest
+
+
+@pytest.fixture(scope="session")
+def local_hashes(spark, written_graph) -> dict[str, str]:
+    """Content hashes of the graph the embedded local session wrote (small_config, Delta)."""
+    from engine import content_hashes, load_tables
+
+    out, _ = written_graph
+    return content_hashes(load_tables(spark, out))
+
+
+@pytest.fixture
+def daemons(tmp_path):
+    """Spark daemons under this test's tmp folder, stopped (and killed if need be) afterwards."""
+    from sparkprocs import SparkDaemons
+
+    started = SparkDaemons(tmp_path / "spark")
+    try:
+        yield started
+    finally:
+        started.stop()

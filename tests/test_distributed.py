@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import TABLES, content_hashes, load_tables
+from engine import TABLES
 from sparkprocs import JVM_OPTS, SparkDaemons
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,23 +33,6 @@ CLUSTER_CONF = {
     "spark.driver.extraJavaOptions": JVM_OPTS,
     "spark.executor.extraJavaOptions": JVM_OPTS,
 }
-
-
-@pytest.fixture(scope="module")
-def local_hashes(spark, written_graph) -> dict[str, str]:
-    """Content hashes of the graph the embedded local session wrote (small_config, Delta)."""
-    out, _ = written_graph
-    return content_hashes(load_tables(spark, out))
-
-
-@pytest.fixture
-def daemons(tmp_path):
-    """Spark daemons under this test's tmp folder, stopped (and killed if need be) afterwards."""
-    started = SparkDaemons(tmp_path / "spark")
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 def run_client(daemons: SparkDaemons, session_args: list[str], config_json: str, work: Path) -> dict:
