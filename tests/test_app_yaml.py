@@ -1,22 +1,18 @@
 """app.yaml, the app's resources and the job definition agree with what the code reads.
 
-The Databricks App runs `app.yaml`'s command with its env; `deploy/app.json` declares the
-resources its `valueFrom` keys name; `deploy/job.json` is the job the app launches with
-`run_now(job_parameters={"config": ...})`. Each file is checked against the code that consumes
-it (`engine.app_settings`, `ui.jobs`, `engine.databricks`, `engine.job`) and the JSON files
-against the SDK's own request models, which drop any key the API does not know.
+The Databricks App runs `app.yaml`'s command with its env; `databricks.yml` declares the
+resources its `valueFrom` keys name and the job the app launches (tests/test_bundle.py).
+Each value is checked against the code that consumes it (`engine.app_settings`, `ui.jobs`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
-from databricks.sdk.service import apps, jobs
 
 from engine import app_settings, databricks
 from engine.config import ConfigError
@@ -39,10 +35,6 @@ def pyproject() -> dict:
 def app_env(app_yaml: dict) -> dict[str, str]:
     """app.yaml's env as the app sees it, resources resolved as a deployment would."""
     return {e["name"]: e["value"] if "value" in e else RESOLVED[e["valueFrom"]] for e in app_yaml["env"]}
-
-
-def load_json(name: str) -> dict:
-    return json.loads((REPO / "deploy" / name).read_text())
 
 
 def test_app_yaml_runs_the_gradio_app_on_the_platform_port(app_yaml):
@@ -100,46 +92,6 @@ def test_every_app_yaml_variable_is_read_by_the_code(app_yaml):
     for entry in app_yaml["env"]:
         name = entry["name"]
         assert re.search(rf"[\"']{name}[\"']", sources), f"app.yaml sets {name} but nothing in engine/ or ui/ reads it"
-
-
-def test_app_resources_are_the_keys_app_yaml_references(app_yaml):
-    spec = load_json("app.json")
-    assert apps.App.from_dict(spec).as_dict() == spec, "deploy/app.json has keys the Apps API does not know"
-
-    resources = {r["name"]: r for r in spec["resources"]}
-    assert set(resources) == {e["valueFrom"] for e in app_yaml["env"] if "valueFrom" in e}
-    # run_now, runs/get and get-output need CAN_MANAGE_RUN on the job.
-    assert resources["job"]["job"]["permission"] == "CAN_MANAGE_RUN"
-    volume = resources["volume"]["uc_securable"]
-    assert (volume["securable_type"], volume["permission"]) == ("VOLUME", "WRITE_VOLUME")
-    assert "/Volumes/" + volume["securable_full_name"].replace(".", "/") == RESOLVED["volume"]
-
-
-def test_job_runs_the_idgraph_job_wheel_entry_point_with_the_config_parameter(pyproject):
-    spec = load_json("job.json")
-    assert jobs.JobSettings.from_dict(spec).as_dict() == spec, "deploy/job.json has keys the Jobs API does not know"
-
-    (task,) = spec["tasks"]
-    wheel_task = task["python_wheel_task"]
-    assert task["task_key"] == databricks.TASK_KEY
-    assert wheel_task["package_name"] == databricks.WHEEL_PACKAGE == pyproject["project"]["name"]
-    assert wheel_task["entry_point"] == databricks.WHEEL_ENTRY_POINT
-    # engine.databricks.launch_run passes the uploaded config as job parameter "config".
-    assert wheel_task["parameters"] == ["--config", "{{job.parameters.config}}"]
-    assert [p["name"] for p in spec["parameters"]] == ["config"]
-
-    (environment,) = spec["environments"]
-    assert environment["environment_key"] == task["environment_key"]
-    assert environment["spec"]["environment_version"] == databricks.SERVERLESS_ENVIRONMENT_VERSION
-    version = pyproject["project"]["version"]
-    assert environment["spec"]["dependencies"] == [f"{RESOLVED['volume']}/wheels/idgraph-{version}-py3-none-any.whl"]
-
-
-def test_wheel_entry_point_is_the_job_main(pyproject):
-    from engine import job
-
-    assert pyproject["project"]["scripts"][databricks.WHEEL_ENTRY_POINT] == "engine.job:main"
-    assert callable(job.main)
 
 
 def test_app_requirements_are_the_package_dependencies_and_local_pyspark(pyproject):
