@@ -245,7 +245,7 @@ def test_unity_catalog_review_checks_permissions_and_launch_runs_a_job(workspace
         p = page.form.parts
         assert "Missing privileges" in out[p["permission"]] and "GRANT USE CATALOG ON CATALOG `main`" in out[p["permission"]]
         assert out[p["launch"]]["interactive"] is False
-        assert json.loads(dbx.load_checkpoint(settings.client(), VOLUME, "uc-session"))["step"] == 6
+        assert json.loads(dbx.download_text(settings.client(), dbx.session_path(VOLUME, "uc-session")))["step"] == 6
 
         workspace.grant(SP_NAME, "CATALOG", "main", "USE_CATALOG")
         workspace.grant(SP_NAME, "SCHEMA", "main.synthetic_data", "USE_SCHEMA", "CREATE_TABLE")
@@ -261,3 +261,96 @@ def test_unity_catalog_review_checks_permissions_and_launch_runs_a_job(workspace
         assert [r["run_id"] for r in store.load_runs()] == [run_id]
     finally:
         page.ctx.runner.shutdown()
+
+
+ALICE, ALICE_TOKEN = "alice@example.com", "alice-forwarded-token"
+
+
+def signed_in(email, token=None, session=None):
+    """A request as the Databricks Apps proxy forwards it (user authorization gives the token)."""
+    headers = {"x-forwarded-email": email, **({"x-forwarded-access-token": token} if token else {})}
+    return gr.Request(query_params={"session": session} if session else {}, headers=headers)
+
+
+def test_with_user_authorization_the_check_runs_as_the_user_and_the_run_records_them(workspace, tmp_path):
+    workspace.add_user(ALICE_TOKEN, ALICE)
+    workspace.grant(ALICE, "CATALOG", "main", "USE_CATALOG")
+    workspace.grant(ALICE, "SCHEMA", "main.synthetic_data", "USE_SCHEMA", "CREATE_TABLE")
+    workspace.jobs.add(42)
+    settings = WorkspaceSettings(host=workspace.url, volume=VOLUME, job_id=42)
+    store = VolumeStore(settings.client(), VOLUME, tmp_path / "state")
+    page = make_page(tmp_path, settings, store, {"databricks": lambda runner, run_id: JobsExecution(runner, run_id, settings, poll_seconds=0.05)})
+    try:
+        session = page.form.on_load(signed_in(ALICE, ALICE_TOKEN))[page.form.session]
+        values = {**steps.default_values(True), "households": 1000, "catalog": "main", "schema": "synthetic_data"}
+        out = page.form.on_next(session, 5, *raw(values))
+        p = page.form.parts
+        # The service principal holds no grant: "Allowed" means the user's own grants were read.
+        assert "Allowed" in out[p["permission"]] and "your own grants" in out[p["permission"]], out[p["permission"]]
+        checks = workspace.requests_to("/api/2.1/unity-catalog/effective-permissions/")
+        assert {r.headers["Authorization"] for r in checks} == {f"Bearer {ALICE_TOKEN}"}
+        run_id = page.launch(session, 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+        record = page.ctx.runner.wait(run_id, 30)
+        assert record["status"] == "succeeded", record
+        (launched,) = dbx.list_runs(settings.client(), VOLUME)
+        assert launched["launched_by"] == ALICE
+        # The checkpoint names its owner (never the token).
+        saved = json.loads(dbx.download_text(settings.client(), dbx.session_path(VOLUME, session)))
+        assert saved["owner"] == ALICE and ALICE_TOKEN not in json.dumps(saved)
+
+        # Bob, given Alice's link, gets a 403 message and a session of his own.
+        bob = page.form.on_load(signed_in("bob@example.com", session=session))
+        assert bob[page.form.session] != session
+        assert "403" in bob[p["message"]] and "belongs to another user" in bob[p["message"]]
+        assert page.ctx.runner.runs_for(bob[page.form.session]) == []
+        assert not page.ctx.runner.cancel(run_id, bob[page.form.session])
+    finally:
+        page.ctx.runner.shutdown()
+
+
+def test_without_user_authorization_the_review_says_tables_are_written_with_the_apps_grants(workspace, tmp_path):
+    from fake_workspace import SP_NAME
+
+    workspace.grant(SP_NAME, "CATALOG", "main", "USE_CATALOG")
+    workspace.grant(SP_NAME, "SCHEMA", "main.synthetic_data", "USE_SCHEMA", "CREATE_TABLE")
+    settings = WorkspaceSettings(host=workspace.url, volume=VOLUME, wheel=WHEEL)
+    page = make_page(tmp_path, settings, VolumeStore(settings.client(), VOLUME, tmp_path / "state"))
+    try:
+        session = page.form.on_load(signed_in(ALICE))[page.form.session]  # e-mail only: no user token
+        values = {**steps.default_values(True), "households": 1000, "catalog": "main", "schema": "synthetic_data"}
+        out = page.form.on_next(session, 5, *raw(values))
+        assert "tables are written with the App's grants" in out[page.form.parts["permission"]]
+    finally:
+        page.ctx.runner.shutdown()
+
+
+def test_a_databricks_app_offers_no_local_folder(workspace, tmp_path):
+    settings = WorkspaceSettings.from_env({"DATABRICKS_HOST": workspace.url, "IDGRAPH_VOLUME": VOLUME, "IDGRAPH_JOB_ID": "42", "DATABRICKS_APP_PORT": "8000"})
+    assert settings.in_app and settings.max_concurrent_runs == 4
+    page = make_page(tmp_path, settings, VolumeStore(settings.client(), VOLUME, tmp_path / "state"))
+    try:
+        assert page.form.inputs["destination"].choices == [(steps.UNITY_CATALOG, steps.UNITY_CATALOG)]
+    finally:
+        page.ctx.runner.shutdown()
+
+
+def test_several_unity_catalog_runs_go_at_once_up_to_the_jobs_limit(workspace, tmp_path):
+    from engine.databricks import JobConfig
+
+    workspace.jobs.add(42)
+    workspace.run_steps = [("RUNNING", None)] * 10_000  # they stay running while the test looks
+    settings = WorkspaceSettings(host=workspace.url, volume=VOLUME, job_id=42, max_concurrent_runs=2)
+    runner = Runner(LocalStore(tmp_path / "state"), executions={"databricks": lambda r, run_id: JobsExecution(r, run_id, settings, poll_seconds=0.05)}, kind_limits={"databricks": 2})
+    try:
+        ids = []
+        for households in (1000, 2000, 3000):  # three launches into one schema, each its own table names
+            job = JobConfig.build(GraphConfig(households=households), "main", "synthetic_data")
+            ids.append(runner.submit("s", {"job": job.to_dict(), "prefix": job.prefix, "location": job.destination.schema_name}, "databricks"))
+        deadline = time.monotonic() + 30
+        while len(workspace.runs) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert len(workspace.runs) == 2  # two Jobs runs at once; the third waits for a slot
+        assert [runner.snapshot(i)["status"] for i in ids].count("queued") == 1
+    finally:
+        runner.shutdown()

@@ -27,7 +27,7 @@ from engine.config import ConfigError
 
 from . import estimate as estimates, steps
 from .context import AppContext
-from .jobs import check_destination, permission_text
+from .jobs import UserIdentity, check_destination, permission_text
 from .state import is_session_id, new_session_id
 
 # Step 5 rows shown for one destination only (keyed by the row's first field).
@@ -46,17 +46,20 @@ def slug(name: str) -> str:
     return name.replace(".", "-").replace("_", "-")
 
 
-def make_input(f: steps.Field, value: Any, databricks_configured: bool = False) -> Any:
+def make_input(f: steps.Field, value: Any, databricks_configured: bool = False, in_app: bool = False) -> Any:
     """The Gradio component for a form field (labelled, with its help text).
 
     Numbers are text boxes: what the user types is kept as typed and parsed by the engine
     (`engine.config.parse_text`), so "1.5" for a whole number is an error, never rounded.
+    Inside a Databricks App the destination offers Unity Catalog only: the App's disk is
+    neither shared nor kept, and the App has no Spark to write a folder with.
     """
     common = {"label": f.label, "info": f.help or None, "value": value, "elem_id": f"field-{slug(f.name)}"}
     if f.name == "destination" and not databricks_configured:
         return gr.Radio(choices=[steps.LOCAL], **{**common, "info": f"{f.help}. {steps.UNITY_CATALOG_UNAVAILABLE}"})
     if f.kind in ("preset", "choice"):
-        return gr.Radio(choices=list(f.choices), **common)
+        choices = [c for c in f.choices if not (in_app and f.name == "destination" and c == steps.LOCAL)]
+        return gr.Radio(choices=choices, **common)
     if f.kind == "bool":
         return gr.Checkbox(**common)
     return gr.Textbox(max_lines=2 if f.kind == "weights" else 1, **common)
@@ -136,7 +139,7 @@ class Form:
         errors = steps.step_errors(step, values, self.ctx.databricks, touch_disk=False)
         return {name: text for name, text in errors.items() if name in steps.FIELD_BY_NAME and steps.FIELD_BY_NAME[name].step == step}
 
-    def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False) -> dict[Any, Any]:
+    def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False, session: str | None = None) -> dict[Any, Any]:
         """Updates that show `step`: its group, the stepper, buttons, errors of that step, review."""
         p = self.parts
         out: dict[Any, Any] = {
@@ -160,7 +163,7 @@ class Form:
         if step == steps.DESTINATION_STEP:
             out[p["destination_preview"]] = destination_preview(values, errors)
         if step == steps.REVIEW_STEP:
-            out.update(self.review(values))
+            out.update(self.review(values, session))
         return out
 
     def preview(self, values: dict[str, Any]) -> dict[Any, Any]:
@@ -173,7 +176,7 @@ class Form:
     def estimate(self, config: GraphConfig) -> estimates.Estimate | None:
         return estimates.estimate(config.households, expected_rows(config), self.ctx.bench_results, estimates.machine_cores(self.ctx.cores))
 
-    def review(self, values: dict[str, Any]) -> dict[Any, Any]:
+    def review(self, values: dict[str, Any], session: str | None = None) -> dict[Any, Any]:
         """The review step: summary, estimate, config JSON and its download, the SQL, the permission check."""
         p = self.parts
         blocked = {p["launch"]: gr.update(visible=True, interactive=False), p["launchable"]: False, p["confirm"]: gr.update(visible=False, value=False), p["estimate"]: ""}
@@ -192,8 +195,9 @@ class Form:
         permission_ok = True
         if target.kind == steps.UNITY_CATALOG:
             try:
-                report = check_destination(self.ctx.settings, values["catalog"], values["schema"], target.overwrite)
-                permission, permission_ok = f"**Permission check:** {permission_text(report)}", not report.blocked
+                user = self.ctx.identity(session)
+                report = check_destination(self.ctx.settings, values["catalog"], values["schema"], target.overwrite, user)
+                permission, permission_ok = f"**Permission check:** {permission_text(report, user)}", not report.blocked
             except Exception as exc:  # the workspace's own error, shown rather than crashing the page
                 permission, permission_ok = f"**Permission check failed:** {type(exc).__name__}: {exc}", False
         total = sum(expected_rows(config).values())
@@ -245,10 +249,15 @@ class Form:
         asked = (request.query_params.get("session") if request is not None else None) or ""
         session = asked if is_session_id(asked) else new_session_id()
         saved = self.ctx.store.load_checkpoint(session) or {}
+        user = UserIdentity.from_request(request)
+        refused = self.ctx.owner_conflict(session, user, saved)
+        if refused:
+            session, saved = new_session_id(), {}
+        self.ctx.identities[session] = user
         values = {**steps.default_values(self.ctx.databricks, self.ctx.out_root), **(saved.get("values") or {})}
         step = saved.get("step", 1) if isinstance(saved.get("step"), int) and 1 <= saved.get("step") <= steps.REVIEW_STEP else 1
-        message = f"Resumed session `{session}` at step {step}, as last edited ({saved.get('saved_at', '')} UTC)." if saved else ""
-        return {self.session: session, **self.render(step, values, self.live_errors(step, values), message, set_values=True)}
+        message = refused or (f"Resumed session `{session}` at step {step}, as last edited ({saved.get('saved_at', '')} UTC)." if saved else "")
+        return {self.session: session, **self.render(step, values, self.live_errors(step, values), message, set_values=True, session=session)}
 
     def on_edit(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
         """Every edit: saved for the session as typed, then this step's errors and the previews, live."""
@@ -269,7 +278,7 @@ class Form:
             message = steps.error_summary(shown) + (f" (on step {where})" if where != step else "")
             return self.render(where, values, errors, message)
         self.ctx.checkpoint(session, step + 1, values)
-        return self.render(step + 1, values, {}, f"Step {step} saved.")
+        return self.render(step + 1, values, {}, f"Step {step} saved.", session=session)
 
     def on_back(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
         values = self.values(raw)
@@ -355,11 +364,14 @@ def submit_run(ctx: AppContext, session: str, config: GraphConfig, target: steps
     if target.kind == steps.UNITY_CATALOG:
         assert target.job is not None
         destination = target.job.destination
-        report = check_destination(ctx.settings, destination.catalog, destination.schema, target.overwrite)
+        user = ctx.identity(session)
+        report = check_destination(ctx.settings, destination.catalog, destination.schema, target.overwrite, user)
         if report.blocked:  # only a privilege definitely missing; unknown ones the job re-checks
             raise ConfigError("destination", target.location, f"privileges to write there:\n{report.message}")
         spec = {"job": target.job.to_dict(), "prefix": target.prefix, "location": target.location}
-        return ctx.runner.submit(session, spec, "databricks", **fields)
+        return ctx.runner.submit(session, spec, "databricks", launched_by=user.email if user else None, **fields)
+    if ctx.settings.in_app:
+        raise ConfigError("destination", target.kind, f"{steps.UNITY_CATALOG}: a Databricks App does not write local folders")
     spec = {"config": config.to_dict(), "out": target.location, "format": target.format, "overwrite": target.overwrite, "cores": ctx.cores}
     return ctx.runner.submit(session, spec, "local", **fields)
 
@@ -382,7 +394,7 @@ def build(ctx: AppContext) -> Form:
                 with gr.Row(equal_height=False) as row_block:
                     for name in row:
                         with gr.Column(min_width=200):
-                            form.inputs[name] = make_input(steps.FIELD_BY_NAME[name], defaults.get(name), ctx.databricks)
+                            form.inputs[name] = make_input(steps.FIELD_BY_NAME[name], defaults.get(name), ctx.databricks, ctx.settings.in_app)
                             form.errors[name] = gr.Markdown(visible=False, elem_classes=["field-error"], elem_id=f"error-{slug(name)}")
                 if row[0] in DESTINATION_ROWS:
                     form.destination_rows[row[0]] = row_block

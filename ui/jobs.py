@@ -43,6 +43,8 @@ class WorkspaceSettings:
     cluster_id: str | None = None
     # The job's max_concurrent_runs (databricks.yml): Unity Catalog runs the app starts at once.
     max_concurrent_runs: int = DEFAULT_MAX_CONCURRENT_RUNS
+    # Running inside a Databricks App (the platform sets DATABRICKS_APP_PORT): no local folders.
+    in_app: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "WorkspaceSettings":
@@ -55,7 +57,7 @@ class WorkspaceSettings:
             raise ConfigError("IDGRAPH_JOB_MAX_CONCURRENT_RUNS", limit, "a whole number of at least 1 (the job's max_concurrent_runs)")
         return cls(
             env.get("DATABRICKS_HOST") or None, env.get("IDGRAPH_VOLUME") or None, int(job_id) if job_id else None,
-            env.get("IDGRAPH_WHEEL") or None, env.get("IDGRAPH_CLUSTER_ID") or None, int(limit),
+            env.get("IDGRAPH_WHEEL") or None, env.get("IDGRAPH_CLUSTER_ID") or None, int(limit), bool(env.get("DATABRICKS_APP_PORT")),
         )
 
     @property
