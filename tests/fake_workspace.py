@@ -117,7 +117,8 @@ class FakeWorkspace:
         self.presigned: dict[str, str] = {}
         # File uploads whose path ends with one of these are refused (403), e.g. "progress.json".
         self.refuse_uploads: set[str] = set()
-        # (path prefix, HTTP status, error_code) answered, in order, to the next matching requests.
+        # (path prefix, or text in path?query, HTTP status, error_code) answered, in order, to the
+        # next matching requests.
         self.fail_next: list[tuple[str, int, str]] = []
         # Users (user names) who get 403 on every Jobs route.
         self.jobs_forbidden: set[str] = set()
@@ -179,8 +180,9 @@ class FakeWorkspace:
     # ---- routes ---------------------------------------------------------------------------
     def handle(self, req: Recorded, host: str) -> tuple[int, dict[str, str], bytes]:
         p, m = req.path, req.method
+        target = p + "?" + "&".join(f"{k}={v}" for k, values in req.query.items() for v in values)
         with self._lock:
-            failure = next((f for f in self.fail_next if p.startswith(f[0])), None)
+            failure = next((f for f in self.fail_next if target.startswith(f[0]) or f[0] in target), None)
             if failure:
                 self.fail_next.remove(failure)
         if failure:

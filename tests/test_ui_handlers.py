@@ -354,3 +354,20 @@ def test_several_unity_catalog_runs_go_at_once_up_to_the_jobs_limit(workspace, t
         assert [runner.snapshot(i)["status"] for i in ids].count("queued") == 1
     finally:
         runner.shutdown()
+
+
+def test_the_poller_survives_an_error_while_reading_the_manifest(workspace, tmp_path):
+    from engine.databricks import JobConfig
+
+    workspace.jobs.add(42)
+    workspace.fail_next.append(("/manifest.json", 403, "PERMISSION_DENIED"))
+    settings = WorkspaceSettings(host=workspace.url, volume=VOLUME, job_id=42)
+    runner = Runner(LocalStore(tmp_path / "state"), executions={"databricks": lambda r, run_id: JobsExecution(r, run_id, settings, poll_seconds=0.05)})
+    try:
+        job = JobConfig.build(GraphConfig(households=1000), "main", "synthetic_data")
+        run_id = runner.submit("s", {"job": job.to_dict(), "prefix": job.prefix, "location": job.destination.schema_name}, "databricks")
+        record = runner.wait(run_id, 30)
+        assert workspace.fail_next == []  # the manifest read failed once ...
+        assert record["status"] == "succeeded", record  # ... and the next round finished the run
+    finally:
+        runner.shutdown()
