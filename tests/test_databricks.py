@@ -373,7 +373,7 @@ def test_slow_run_is_polled_from_queued_through_blocked_to_success(fake, sp):
     states = poll_until_done(sp, run_id)
     assert [s.life_cycle for s in states] == ["QUEUED", "BLOCKED", "PENDING", "RUNNING", "TERMINATED"]
     assert "maximum concurrent runs" in states[0].state_message and not states[0].done
-    assert states[2].state_message == "Waiting for cluster" and states[2].start_time is None
+    assert states[2].life_cycle == "PENDING" and states[2].start_time is None
     assert states[3].task_state == "RUNNING" and states[3].elapsed_seconds >= 0
     final = states[-1]
     assert final.succeeded and final.result_state == "SUCCESS" and final.error is None
