@@ -115,7 +115,9 @@ def test_the_app_gets_the_job_and_the_volume_as_the_resources_app_yaml_reads(bun
 def test_the_default_destination_is_bryan_li_synthetic_data_with_schema_volume_and_grants(bundle):
     resources = resolved(bundle, "prod")
     schema = resources["schemas"]["synthetic_data"]
-    assert (schema["catalog_name"], schema["name"]) == (app_settings.DEFAULT_CATALOG, app_settings.DEFAULT_SCHEMA) == ("bryan_li", "synthetic_data")
+    env = {e["name"]: e.get("value") for e in yaml.safe_load((REPO / "app.yaml").read_text())["env"]}
+    form_default = app_settings.default_destination(env)  # what the App's form starts from
+    assert (schema["catalog_name"], schema["name"]) == form_default == ("bryan_li", "synthetic_data")
     app_sp = "${resources.apps.idgraph.service_principal_client_id}"
     assert schema["grants"] == [{"principal": app_sp, "privileges": ["USE_SCHEMA", "CREATE_TABLE", "MODIFY"]}]
     volume = resources["volumes"]["idgraph"]
