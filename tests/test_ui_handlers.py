@@ -289,7 +289,7 @@ def test_with_user_authorization_the_check_runs_as_the_user_and_the_run_records_
         assert "Allowed" in out[p["permission"]] and "your own grants" in out[p["permission"]], out[p["permission"]]
         checks = workspace.requests_to("/api/2.1/unity-catalog/effective-permissions/")
         assert {r.headers["Authorization"] for r in checks} == {f"Bearer {ALICE_TOKEN}"}
-        run_id = page.launch(session, 6, *raw(values))[page.runs.parts["run_select"]]["value"]
+        run_id = page.launch(session, 6, False, *raw(values))[page.runs.parts["run_select"]]["value"]
         record = page.ctx.runner.wait(run_id, 30)
         assert record["status"] == "succeeded", record
         (launched,) = dbx.list_runs(settings.client(), VOLUME)
