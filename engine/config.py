@@ -29,6 +29,13 @@ MAX_COOKIE_IDS = 8
 # Households above this would overflow the 63-bit event key (8 * 256 * households < 2**63).
 MAX_HOUSEHOLDS = 2**40
 
+# Email domains: "reserved" (default) puts every address on example.com, example.net or
+# example.org, the second-level names RFC 2606 reserves for documentation, so no generated
+# address (or its SHA-256) can match a real person's; "realistic" draws from mimesis's list of
+# real mail providers, which looks like production data but can collide with real people.
+EMAIL_DOMAIN_MODES = ("reserved", "realistic")
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+
 IDENTIFIER_TYPES = ("email_hash", "cookie_id", "mobile_ad_id", "device_id", "ctv_id")
 # Identifiers that belong to a household and are seen for several of its members.
 SHARED_IDENTIFIER_TYPES = ("ctv_id",)
@@ -84,9 +91,13 @@ def power_law_pmf(size: int, exponent: float) -> list[float]:
     return [power_law_cdf_point(k + 1, size, exponent) - power_law_cdf_point(k, size, exponent) for k in range(1, size + 1)]
 
 
-def _census_household_sizes() -> dict[str, float]:
-    # US Census CPS 2023, table HH-4 (households by size), 7+ split over 7 and 8.
-    return {"1": 0.289, "2": 0.349, "3": 0.151, "4": 0.124, "5": 0.057, "6": 0.020, "7": 0.007, "8": 0.003}
+def _adults_per_household() -> dict[str, float]:
+    # Adults (18+) per household: every generated member is an adult with identifiers, so the
+    # sizes count adults, not people. An assumption fitted to public figures (docs/realism.md):
+    # one-person households 29% (Census, America's Families and Living Arrangements 2023) plus
+    # single parents living with children only; married-couple households 47% (Census 2022);
+    # mean 1.97 adults per household.
+    return {"1": 0.33, "2": 0.47, "3": 0.13, "4": 0.05, "5": 0.015, "6": 0.004, "7": 0.0007, "8": 0.0003}
 
 
 # ---- field metadata: labels, help, units and bounds, read by validation and the launch form ----
@@ -125,17 +136,21 @@ FIELDS: dict[str, FieldSpec] = {
     "start_date": FieldSpec("Window start", "date", "first day any event can happen", unit="YYYY-MM-DD"),
     "end_date": FieldSpec("Window end", "date", "last day any event can happen", unit="YYYY-MM-DD"),
     "household_size_weights": FieldSpec(
-        "Household size weights", "weights", "share of households with 1..8 adults (default: US Census CPS 2023)",
+        "Household size weights", "weights", "share of households with 1..8 adults (every member is an adult; default: an assumption fitted to Census figures, docs/realism.md)",
         unit="people: weight", allowed=tuple(str(n) for n in range(1, MAX_HOUSEHOLD_SIZE + 1)),
     ),
     "income_weights": FieldSpec("Income bracket weights", "weights", _WEIGHTS_HELP),
-    "age_mean": FieldSpec("Age mean", "number", "adult age ~ Normal(mean, sd), clipped to [youngest, oldest]", 0, 120, unit="years"),
+    "age_mean": FieldSpec("Age mean", "number", "adult age ~ Normal(mean, sd), truncated to [youngest, oldest]", 0, 120, unit="years"),
     "age_sd": FieldSpec("Age standard deviation", "number", "spread of adult ages", 0, 100, unit="years", strict_low=True),
-    "age_min": FieldSpec("Youngest age", "int", "ages below are clipped up to this", 0, 120, unit="years"),
-    "age_max": FieldSpec("Oldest age", "int", "ages above are clipped down to this", 0, 120, unit="years"),
+    "age_min": FieldSpec("Youngest age", "int", "no age below this (the normal is truncated, not clipped)", 0, 120, unit="years"),
+    "age_max": FieldSpec("Oldest age", "int", "no age above this (the normal is truncated, not clipped)", 0, 120, unit="years"),
     "gender_weights": FieldSpec("Gender weights", "weights", _WEIGHTS_HELP),
     "education_weights": FieldSpec("Education weights", "weights", "default: ACS 2022 attainment, adults 25+"),
     "shared_surname_rate": FieldSpec("Shared surname rate", "number", "share of a household's members who carry its surname", 0, 1, unit="0-1"),
+    "email_domains": FieldSpec(
+        "Email domains", "choice", "reserved: example.com/.net/.org (RFC 2606), safe to share; realistic: real providers' domains, "
+        "whose addresses and hashes can match real people's", allowed=EMAIL_DOMAIN_MODES,
+    ),
     "identifiers": FieldSpec("Identifiers per person", "counts", "identifiers a person is seen through (email, cookies, devices)", 1, MAX_IDENTIFIERS, unit="identifiers per person"),
     "identifier_type_weights": FieldSpec(
         "Identifier type weights", "weights", "email_hash (each person's primary, confidence 1.0) plus cookie_id, mobile_ad_id, device_id, ctv_id",
@@ -151,10 +166,11 @@ FIELDS: dict[str, FieldSpec] = {
     "noise_confidence_min": FieldSpec("Noise confidence: lowest", "number", "confidence of wrong links, lowest", 0, 1, unit="0-1"),
     "noise_confidence_max": FieldSpec("Noise confidence: highest", "number", "confidence of wrong links, highest", 0, 1, unit="0-1"),
     "content_items": FieldSpec("Content items", "int", "rows of content_catalog", 1, 100_000_000),
-    "content_zipf_exponent": FieldSpec("Content popularity exponent (Zipf)", "number", "0 = all items equally popular; 1 = classic Zipf", 0, 5),
+    "content_zipf_exponent": FieldSpec("Content popularity exponent (Zipf)", "number", "0 = all items equally popular; higher = more concentrated (a floored power law, not exactly Zipf)", 0, 5),
     "content_category_weights": FieldSpec("Content category weights", "weights", _WEIGHTS_HELP),
     "events": FieldSpec("Engagement events per person", "counts", "content engagement events of a person", 0, MAX_EVENTS, unit="events per person"),
     "engagement_type_weights": FieldSpec("Engagement type weights", "weights", _WEIGHTS_HELP),
+    "complete_watch_share": FieldSpec("Complete view: share watched", "number", "a 'complete' event watched at least this share of the item; the others less", 0, 1, unit="0-1", strict_low=True),
     "campaigns": FieldSpec("Campaigns", "int", "rows of the campaigns table", 1, 10_000_000),
     "campaign_channel_weights": FieldSpec("Campaign channel weights", "weights", _WEIGHTS_HELP),
     "campaign_min_days": FieldSpec("Shortest campaign", "int", "campaign length is drawn between shortest and longest", 1, 3650, unit="days"),
@@ -185,7 +201,7 @@ class GraphConfig:
     # Fixed time window: nothing depends on the wall clock.
     start_date: str = "2023-01-01"
     end_date: str = "2025-12-31"
-    household_size_weights: Mapping[str, float] = field(default_factory=_census_household_sizes)
+    household_size_weights: Mapping[str, float] = field(default_factory=_adults_per_household)
     income_weights: Mapping[str, float] = field(default_factory=lambda: {"<30K": 0.25, "30-60K": 0.35, "60-100K": 0.25, "100K+": 0.15})
     age_mean: float = 45.0
     age_sd: float = 15.0
@@ -198,6 +214,9 @@ class GraphConfig:
     )
     # Share of a household's members who carry the household's surname.
     shared_surname_rate: float = 0.8
+    # Where emails live: "reserved" (RFC 2606 example.* domains, safe to share) or
+    # "realistic" (real providers' domains; see EMAIL_DOMAIN_MODES and docs/realism.md).
+    email_domains: str = "reserved"
     identifiers: CountDistribution = field(default_factory=lambda: CountDistribution(2, 15, 2.3))
     identifier_type_weights: Mapping[str, float] = field(
         default_factory=lambda: {"email_hash": 0.30, "cookie_id": 0.25, "mobile_ad_id": 0.25, "device_id": 0.15, "ctv_id": 0.05}
@@ -224,6 +243,8 @@ class GraphConfig:
     )
     events: CountDistribution = field(default_factory=lambda: CountDistribution(0, 255, 2.0))
     engagement_type_weights: Mapping[str, float] = field(default_factory=lambda: {"view": 0.60, "like": 0.15, "share": 0.05, "complete": 0.20})
+    # A 'complete' event watched at least this share of the item; the other types watched less.
+    complete_watch_share: float = 0.95
     campaigns: int = 100
     campaign_channel_weights: Mapping[str, float] = field(
         default_factory=lambda: {"display": 0.35, "video": 0.25, "ctv": 0.15, "social": 0.15, "search": 0.10}

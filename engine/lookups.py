@@ -14,6 +14,8 @@ from pathlib import Path
 
 import mimesis
 
+from .config import RESERVED_EMAIL_DOMAINS
+
 _DATA = Path(mimesis.__file__).parent / "datasets"
 _LOCALE = "en"
 
@@ -52,7 +54,9 @@ def lookup_lists() -> dict[str, tuple[str, ...]]:
         "first_names_male_slug": tuple(_slug(n) for n in male),
         "surnames": surnames,
         "surnames_slug": tuple(_slug(s) for s in surnames),
-        # mimesis.datasets.EMAIL_DOMAINS, without the leading "@".
+        # RFC 2606 reserved second-level domains: the default, safe to share.
+        "reserved_email_domains": RESERVED_EMAIL_DOMAINS,
+        # mimesis.datasets.EMAIL_DOMAINS, without the leading "@" (config email_domains = "realistic").
         "email_domains": tuple(d.lstrip("@") for d in mimesis.datasets.EMAIL_DOMAINS),
         "cities": tuple(address["city"]),
         "states": tuple(address["state"]["abbr"]),

@@ -283,6 +283,17 @@ class Renderer:
         note = f"zipf_rank: rank in [1, content_items = {config.content_items}], P(r) ~ r^-content_zipf_exponent ({config.content_zipf_exponent!r})"
         return _power_law_sql(config.content_items, config.content_zipf_exponent, u, offset=0, note=note)
 
+    def macro_email_domain(self, h: str) -> str:
+        """An email domain picked by hash h from the configured list (email_domains)."""
+        if self.config.email_domains == "reserved":
+            return f"idgraph_reserved_email_domains({h})"
+        return f"idgraph_email_domains({h})"
+
+    def macro_email_domain_condition(self, domain: str) -> str:
+        """Whether a domain expression is one of the configured email domains (for the checks)."""
+        name = "reserved_email_domains" if self.config.email_domains == "reserved" else "email_domains"
+        return f"array_contains({sql_array(lookup_lists()[name])}, {domain})"
+
     def _weights(self, field: str) -> dict[str, float]:
         if field == "probabilistic_type_weights":
             return self.config.probabilistic_type_weights()

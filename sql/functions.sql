@@ -131,3 +131,8 @@ RETURN element_at({{ list(words) }}, CAST(pmod(h, {{ size(words) }}) AS INT) + 1
 CREATE OR REPLACE TEMPORARY FUNCTION idgraph_companies(h BIGINT)
 RETURNS STRING
 RETURN element_at({{ list(companies) }}, CAST(pmod(h, {{ size(companies) }}) AS INT) + 1);
+
+-- Reserved email domains (RFC 2606: example.com, example.net, example.org), the default.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_reserved_email_domains(h BIGINT)
+RETURNS STRING
+RETURN element_at({{ list(reserved_email_domains) }}, CAST(pmod(h, {{ size(reserved_email_domains) }}) AS INT) + 1);

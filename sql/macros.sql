@@ -126,3 +126,17 @@ LEFT JOIN (
   WHERE {condition}
   GROUP BY individual_id
 ) c ON c.individual_id = i.individual_id
+
+-- @macro own_identifiers()
+-- For the checks: a person's own identifiers (correct mappings) with a browser's successive
+-- cookie ids counted once. A cookie row continues another one when it starts one second after
+-- a cookie row of the same person ends; that is read from the data, not from the key layout.
+SELECT m.individual_id, m.mapping_id, m.identifier_type, m.observed_at
+FROM identity_mappings m
+LEFT ANTI JOIN identity_mappings p
+  ON m.identifier_type = 'cookie_id'
+ AND p.identifier_type = 'cookie_id'
+ AND p.is_correct
+ AND p.individual_id = m.individual_id
+ AND p.last_seen_at + INTERVAL 1 SECOND = m.observed_at
+WHERE m.is_correct

@@ -1,21 +1,24 @@
--- Every identifier's validity interval lies in the window with observed_at <= last_seen_at;
--- a browser's cookie ids follow one another with neither gap nor overlap (generation g + 1
--- is first seen one second after generation g was last seen); the last one, and every other
--- identifier, stays valid to the end of the window; only cookies have several generations.
+-- Every identifier's validity interval lies in the window with observed_at <= last_seen_at.
+-- A browser's cookie ids follow one another with neither gap nor overlap, read from the data
+-- (not the key layout): every correct row that ends before the window's last second is a
+-- cookie id with exactly one successor, a cookie row of the same person first seen one second
+-- later; every other row stays valid to the window's last second.
 SELECT count(*) AS violations
 FROM (
-  SELECT
-    identifier_type,
-    mapping_id,
-    observed_at,
-    last_seen_at,
-    lag(last_seen_at) OVER (PARTITION BY mapping_id div 16 ORDER BY mapping_id) AS previous_last_seen,
-    lead(mapping_id) OVER (PARTITION BY mapping_id div 16 ORDER BY mapping_id) AS next_mapping_id
-  FROM identity_mappings
-  WHERE is_correct
+  SELECT m.identifier_type, m.observed_at, m.last_seen_at, count(s.mapping_id) AS successors
+  FROM identity_mappings m
+  LEFT JOIN identity_mappings s
+    ON s.individual_id = m.individual_id
+   AND s.is_correct
+   AND s.identifier_type = 'cookie_id'
+   AND m.identifier_type = 'cookie_id'
+   AND s.observed_at = m.last_seen_at + INTERVAL 1 SECOND
+  WHERE m.is_correct
+  GROUP BY m.mapping_id, m.identifier_type, m.observed_at, m.last_seen_at
 )
-WHERE observed_at > last_seen_at
+WHERE observed_at IS NULL OR last_seen_at IS NULL
+   OR observed_at > last_seen_at
    OR observed_at < TIMESTAMP '{{ start_date }} 00:00:00'
-   OR (previous_last_seen IS NOT NULL AND observed_at <> previous_last_seen + INTERVAL 1 SECOND)
-   OR (next_mapping_id IS NULL AND last_seen_at <> timestamp_seconds({{ end_epoch }}))
-   OR (identifier_type <> 'cookie_id' AND (mapping_id & 15) <> 0)
+   OR last_seen_at > timestamp_seconds({{ end_epoch }})
+   OR (last_seen_at < timestamp_seconds({{ end_epoch }}) AND (identifier_type <> 'cookie_id' OR successors <> 1))
+   OR (last_seen_at = timestamp_seconds({{ end_epoch }}) AND successors <> 0)

@@ -13,11 +13,12 @@ SELECT sum(violations) AS violations FROM (
   WHERE is_correct AND identifier_type = 'ctv_id'
   UNION ALL
   SELECT count(*) FROM (
-    SELECT identifier_value
-    FROM identity_mappings
-    WHERE identifier_type = 'ctv_id'
-    GROUP BY identifier_value
-    HAVING count(DISTINCT individual_id div 8) > 1
+    SELECT m.identifier_value
+    FROM identity_mappings m
+    LEFT JOIN individuals i ON i.individual_id = m.individual_id
+    WHERE m.identifier_type = 'ctv_id'
+    GROUP BY m.identifier_value
+    HAVING count(DISTINCT coalesce(i.household_id, -1 - m.individual_id)) > 1
   )
   UNION ALL
   SELECT count(*) FROM (
