@@ -76,7 +76,7 @@ def response_delay_minutes_pmf(config: GraphConfig) -> dict[int, float]:
 
 
 def content_rank_pmf(config: GraphConfig) -> dict[int, float]:
-    """P(popularity rank = k), k in 1..content_items: the finite-N Zipf-like law of zipf_rank()."""
+    """P(popularity rank = k), k in 1..content_items: the floored power law of popularity_rank() (not a discrete Zipf law)."""
     return dict(enumerate(power_law_pmf(config.content_items, config.content_zipf_exponent), start=1))
 
 

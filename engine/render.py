@@ -3,7 +3,7 @@
 Templates use `{{ name }}` for a config value and `{{ name(args) }}` for a macro: the
 shared derivations of `sql/macros.sql` (SQL text with `{param}` slots) or the few Python
 macros below that turn a configured distribution into SQL (`choice`, `power_law`,
-`zipf_rank`) or include a parent table's query (`table`). Expansion goes innermost
+`popularity_rank`) or include a parent table's query (`table`). Expansion goes innermost
 first until no `{{ }}` is left, so macros nest.
 
 The rendered SQL stays readable: every expansion carries a `/* ... */` comment naming
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from .config import ConfigError, CountDistribution, GraphConfig
+from .distributions import normal_cdf
 from .keys import TABLE_KEYS, TABLES
 from .lookups import lookup_lists, sql_array, sql_string
 
@@ -44,6 +45,8 @@ DERIVED_VALUES: dict[str, tuple[tuple[str, ...], str]] = {
     "end_epoch": (("end_date",), "Unix seconds of end_date 23:59:59 UTC"),
     "window_seconds": (("start_date", "end_date"), "end_epoch - start_epoch"),
     "window_days": (("start_date", "end_date"), "(end_epoch + 1 - start_epoch) div 86400"),
+    "age_cdf_low": (("age_min", "age_mean", "age_sd"), "Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge"),
+    "age_cdf_high": (("age_max", "age_mean", "age_sd"), "Phi((age_max + 0.5 - age_mean) / age_sd): the normal CDF at the highest age's rounding edge"),
     "ctv_slot_rate": (
         ("identifier_type_weights", "identifiers"),
         "min(1, w * (E[n] - 1) / P(n >= 2)), w = ctv_id share of identifier_type_weights without email_hash, n ~ identifiers",
@@ -217,6 +220,9 @@ class Renderer:
             "end_epoch": config.end_epoch,
             "window_seconds": config.end_epoch - config.start_epoch,
             "window_days": (config.end_epoch + 1 - config.start_epoch) // 86_400,
+            # the standard normal CDF at the age bounds' rounding edges (truncated normal age)
+            "age_cdf_low": sql_number(normal_cdf((config.age_min - 0.5 - config.age_mean) / config.age_sd)),
+            "age_cdf_high": sql_number(normal_cdf((config.age_max + 0.5 - config.age_mean) / config.age_sd)),
         }
         if name in derived:
             return str(derived[name])
@@ -277,10 +283,13 @@ class Renderer:
         note = f"power_law({field}): n in [{dist.minimum}, {dist.maximum}], P(n) ~ (n - {dist.minimum - 1})^-{dist.exponent!r}"
         return _power_law_sql(size, dist.exponent, u, offset=dist.minimum - 1, note=note)
 
-    def macro_zipf_rank(self, u: str) -> str:
-        """Popularity rank in [1, content_items], Zipf-like with content_zipf_exponent."""
+    def macro_popularity_rank(self, u: str) -> str:
+        """Popularity rank in [1, content_items]: floor of a continuous power law with exponent
+        content_zipf_exponent on [1, content_items + 1). Not a discrete Zipf law: with
+        exponent 1 and 10,000 items rank 1 gets ln 2 / ln 10,001 = 7.5%, where Zipf gives 10.2%."""
         config = self.config
-        note = f"zipf_rank: rank in [1, content_items = {config.content_items}], P(r) ~ r^-content_zipf_exponent ({config.content_zipf_exponent!r})"
+        note = (f"popularity_rank: rank in [1, content_items = {config.content_items}], floored power law, "
+                f"P(r) = r^(1-s) - (r+1)^(1-s) normalised, s = content_zipf_exponent ({config.content_zipf_exponent!r})")
         return _power_law_sql(config.content_items, config.content_zipf_exponent, u, offset=0, note=note)
 
     def macro_email_domain(self, h: str) -> str:

@@ -13,9 +13,12 @@ SELECT
   {{ identifier_value(mapping_id, identifier_type, email_hash) }} AS identifier_value,
   content_id,
   timestamp_seconds(event_s) AS timestamp,
-  -- watched share of the item's length, uniform
-  CAST(floor(u_watched * {{ content_duration(content_id) }}) AS INT) AS duration_seconds,
-  {{ choice(engagement_type_weights, u_engagement) }} AS engagement_type
+  -- watched time: a 'complete' event watched the item to (nearly) its end, uniform on
+  -- [complete_watch_share, 1) of its length (rounded up); the others uniform on [0, share)
+  CAST(IF(engagement_type = 'complete',
+          ceil(({{ complete_watch_share }} + u_watched * (1.0D - {{ complete_watch_share }})) * item_seconds),
+          floor(u_watched * {{ complete_watch_share }} * item_seconds)) AS INT) AS duration_seconds,
+  engagement_type
 FROM (
   SELECT
     event_id,
@@ -25,7 +28,8 @@ FROM (
     content_id,
     event_s,
     u_watched,
-    u_engagement,
+    {{ choice(engagement_type_weights, u_engagement) }} AS engagement_type,
+    {{ content_duration(content_id) }} AS item_seconds,
     -- the generation (cookie id) of the slot that was live at the event's time
     slot_id * 16 + IF(identifier_type = 'cookie_id',
       {{ generation_of(first_seen_s, event_s, {{ cookie_id_count(slot_id) }}) }}, 0) AS mapping_id
@@ -52,8 +56,8 @@ FROM (
         first_seen_s,
         u_ctv,
         {{ personal_type(u_personal) }} AS personal_type,
-        -- popularity rank by a Zipf-like law over the catalog (content_zipf_exponent)
-        {{ zipf_rank(u_content) }} - 1 AS content_id,
+        -- popularity rank by a floored power law over the catalog (content_zipf_exponent)
+        {{ popularity_rank(u_content) }} - 1 AS content_id,
         idgraph_uniform({{ seed }}, 404, event_id) AS u_time,
         idgraph_uniform({{ seed }}, 405, event_id) AS u_watched,
         idgraph_uniform({{ seed }}, 406, event_id) AS u_engagement

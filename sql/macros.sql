@@ -2,7 +2,7 @@
 -- generator writes {{ name(args) }}. Each is used by more than one table: a child
 -- recomputes its parent's (or sibling's) attribute from the key instead of joining.
 -- Bare template names (seed, start_epoch, ...) are config values; choice(),
--- power_law() and zipf_rank() render a configured distribution (see sql/README.md).
+-- power_law() and popularity_rank() render a configured distribution (see sql/README.md).
 
 -- @macro identifier_count(individual_id)
 -- Identifiers per person: heavy-tailed count in [identifiers.minimum, identifiers.maximum],
@@ -68,8 +68,10 @@ CASE {identifier_type}
 END
 
 -- @macro observed_at(slot_id, individual_created_at)
--- First sighting of an identifier slot: up to 10% of the window after the person was created.
-timestamp_seconds(unix_seconds({individual_created_at}) + CAST(floor(idgraph_uniform({{ seed }}, 306, {slot_id}) * {{ window_seconds }} * 0.1D) AS BIGINT))
+-- First sighting of an identifier slot. A person enters the graph with their email: slot 0
+-- (the primary email_hash) is first seen at the person's created_at, so it is their first
+-- identifier; every other slot up to 10% of the window later.
+timestamp_seconds(unix_seconds({individual_created_at}) + IF((({slot_id}) & 15) = 0, 0L, CAST(floor(idgraph_uniform({{ seed }}, 306, {slot_id}) * {{ window_seconds }} * 0.1D) AS BIGINT)))
 
 -- @macro cookie_id_count(slot_id)
 -- Cookie ids a browser goes through in the window (cookie churn): heavy-tailed count in
@@ -88,16 +90,17 @@ timestamp_seconds(unix_seconds({individual_created_at}) + CAST(floor(idgraph_uni
 
 -- @macro content_duration(content_id)
 -- Content length in seconds: log-normal around 20 minutes (sd 0.8 in log space),
--- clipped to [30 s, 3 h].
+-- clipped to [30 s, 3 h] (assumptions, docs/realism.md).
 CAST(least(10800, greatest(30, floor(exp(ln(1200) + 0.8D * idgraph_normal({{ seed }}, 702, {content_id}))))) AS INT)
-
--- @macro campaign_start_day(campaign_id)
--- Campaign start as days after start_date, early enough that the longest campaign ends in the window.
-CAST(floor(idgraph_uniform({{ seed }}, 802, {campaign_id}) * ({{ window_days }} - {{ campaign_max_days }})) AS INT)
 
 -- @macro campaign_days(campaign_id)
 -- Campaign length in days, uniform on [campaign_min_days, campaign_max_days].
 CAST({{ campaign_min_days }} + floor(idgraph_uniform({{ seed }}, 803, {campaign_id}) * ({{ campaign_max_days }} - {{ campaign_min_days }} + 1)) AS INT)
+
+-- @macro campaign_start_day(campaign_id, days)
+-- Campaign start as days after start_date, uniform over every day its own length allows
+-- (0 .. window_days - days), so campaigns reach both ends of the window.
+CAST(floor(idgraph_uniform({{ seed }}, 802, {campaign_id}) * ({{ window_days }} - ({days}) + 1)) AS INT)
 
 -- @macro campaign_channel_uniform(campaign_id)
 -- The uniform that picks a campaign's channel (computed once, in an inner SELECT).

@@ -6,25 +6,37 @@ SELECT
   response_id,
   exposure_id,
   individual_id,
-  {{ choice(response_type_weights, u_response) }} AS response_type,
-  -- delay after the exposure: exponential with scale a quarter of the attribution
-  -- window, truncated to the window (inverse CDF), so never later than the window allows
-  timestamp_seconds(unix_seconds(exposure_timestamp) + CAST(floor(
-    -ln(1.0D - u_delay * (1.0D - exp(-4.0D))) * {{ attribution_window_days }} * 86400 / 4.0D) AS BIGINT)) AS timestamp,
-  -- conversions carry an order value ~ log-normal around $60; clicks and views 0
-  IF({{ choice(response_type_weights, u_response) }} = 'conversion',
+  response_type,
+  -- delay after the exposure: exponential with scale a quarter of the attribution window,
+  -- truncated (inverse CDF) to the attribution window or the window's end, whichever is first
+  timestamp_seconds(exposure_s + CAST(floor(
+    -ln(1.0D - u_delay * (1.0D - exp(-4.0D * least({{ attribution_window_days }} * 86400, {{ end_epoch }} - exposure_s)
+      / ({{ attribution_window_days }} * 86400.0D))))
+    * {{ attribution_window_days }} * 86400 / 4.0D) AS BIGINT)) AS timestamp,
+  -- conversions carry an order value ~ log-normal around $60 (an assumption); clicks and views 0
+  IF(response_type = 'conversion',
      floor(exp(ln(60) + 0.7D * z_value) * 100.0D + 0.5D) / 100.0D,
      0.0D) AS value
 FROM (
   SELECT
-    exposure_id AS response_id,
+    response_id,
     exposure_id,
     individual_id,
-    timestamp AS exposure_timestamp,
-    idgraph_uniform({{ seed }}, 602, exposure_id) AS u_response,
-    idgraph_uniform({{ seed }}, 603, exposure_id) AS u_delay,
-    idgraph_normal({{ seed }}, 604, exposure_id) AS z_value
-  FROM ({{ table(campaign_exposures) }})
-  -- a response_rate share of exposures get a response
-  WHERE idgraph_uniform({{ seed }}, 601, exposure_id) < {{ response_rate }}
+    exposure_s,
+    {{ choice(response_type_weights, u_response) }} AS response_type,
+    u_delay,
+    z_value
+  FROM (
+    SELECT
+      exposure_id AS response_id,
+      exposure_id,
+      individual_id,
+      unix_seconds(timestamp) AS exposure_s,
+      idgraph_uniform({{ seed }}, 602, exposure_id) AS u_response,
+      idgraph_uniform({{ seed }}, 603, exposure_id) AS u_delay,
+      idgraph_normal({{ seed }}, 604, exposure_id) AS z_value
+    FROM ({{ table(campaign_exposures) }})
+    -- a response_rate share of exposures get a response
+    WHERE idgraph_uniform({{ seed }}, 601, exposure_id) < {{ response_rate }}
+  )
 )
