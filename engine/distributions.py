@@ -24,18 +24,14 @@ def normal_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-def clipped_normal_pmf(mean: float, sd: float, low: int, high: int) -> dict[int, float]:
-    """P(age = a) for a = clip(floor(mean + sd * Z + 0.5), low, high), Z standard normal.
+def truncated_normal_pmf(mean: float, sd: float, low: int, high: int) -> dict[int, float]:
+    """P(age = a) for a = floor(X + 0.5), X ~ Normal(mean, sd) truncated to [low - 0.5, high + 0.5).
 
-    The tails beyond the bounds pile up on `low` and `high`, as `least/greatest` does in SQL.
+    The SQL draws X by inverse CDF inside the bounds, so no mass piles up on `low` or `high`.
     """
     cdf = lambda edge: normal_cdf((edge - mean) / sd)  # noqa: E731 - a one-line helper
-    pmf = {}
-    for a in range(low, high + 1):
-        upper = 1.0 if a == high else cdf(a + 0.5)
-        lower = 0.0 if a == low else cdf(a - 0.5)
-        pmf[a] = upper - lower
-    return pmf
+    total = cdf(high + 0.5) - cdf(low - 0.5)
+    return {a: (cdf(a + 0.5) - cdf(a - 0.5)) / total for a in range(low, high + 1)}
 
 
 def rounded_uniform_pmf(low: float, high: float, steps: int = CONFIDENCE_STEPS) -> dict[int, float]:
@@ -78,6 +74,24 @@ def response_delay_minutes_pmf(config: GraphConfig) -> dict[int, float]:
 def content_rank_pmf(config: GraphConfig) -> dict[int, float]:
     """P(popularity rank = k), k in 1..content_items: the floored power law of popularity_rank() (not a discrete Zipf law)."""
     return dict(enumerate(power_law_pmf(config.content_items, config.content_zipf_exponent), start=1))
+
+
+def thinned_count_pmf(draws: dict[int, float], keep: dict[float, float]) -> dict[int, float]:
+    """P(kept = k) when n ~ `draws` items are each kept independently with probability p,
+    p itself distributed as `keep` (probability -> weight): a mixture of binomial thinnings.
+
+    Exposures per person: a person's draws each pick a campaign uniformly and are served when
+    it can reach them, p = servable campaigns / campaigns.
+    """
+    total = sum(keep.values())
+    pmf: dict[int, float] = {}
+    for p, weight in keep.items():
+        for n, pn in draws.items():
+            for k in range(n + 1):
+                mass = weight / total * pn * math.comb(n, k) * p**k * (1.0 - p) ** (n - k)
+                if mass:
+                    pmf[k] = pmf.get(k, 0.0) + mass
+    return pmf
 
 
 def uniform_pmf(low: int, high: int) -> dict[int, float]:

@@ -24,7 +24,7 @@ _ACTUAL_COLOUR = "#dd8452"
 
 def report_text(report: "Report") -> str:
     """The profile as a terminal table, then configured vs actual for each small metric."""
-    from .profile import tolerance_rule
+    from .profile import CATEGORY_G_CRITICAL, tolerance_rule
 
     head = f"profile of {report.out or 'unwritten frames'}: {report.households:,} households, seed {report.seed}, config {report.config_hash}"
     lines = [head, tolerance_rule(), ""]
@@ -39,6 +39,9 @@ def report_text(report: "Report") -> str:
         values = list(m.configured) + [k for k in m.actual if k not in m.configured]
         pairs = ", ".join(f"{k} {m.configured.get(k, 0.0):.3f}/{m.actual.get(k, 0.0):.3f}" for k in values)
         lines.append(f"  {m.title}: {pairs}")
+    for m in report.metrics:
+        if m.worst_g is not None and m.worst_g > CATEGORY_G_CRITICAL:
+            lines.append(f"  {m.title}: value {m.worst_value} is {_fmt(m.worst_g)} in G (limit {CATEGORY_G_CRITICAL:g}): its count is not what the config implies")
     failed = [m.name for m in report.metrics if not m.passed]
     lines.append("")
     lines.append(f"{len(failed)} of {len(report.metrics)} metrics out of tolerance: {', '.join(failed)}" if failed else f"all {len(report.metrics)} metrics within tolerance")
@@ -57,7 +60,9 @@ def report_html(report: "Report") -> str:
     )
     sections = "\n".join(
         f"<section id='{esc(m.name)}'><h2>{esc(m.title)} <small>({esc(m.status)})</small></h2>"
-        f"<p>{m.distance_name} = {_fmt(m.distance)} against tolerance {_fmt(m.tolerance)} over {m.n:,} {esc(m.unit)}. {esc(m.note)}</p>"
+        f"<p>{m.distance_name} = {_fmt(m.distance)} against tolerance {_fmt(m.tolerance)} over {m.n:,} {esc(m.unit)}."
+        + (f" Least likely value: {esc(str(m.worst_value))} (binomial G = {_fmt(m.worst_g)})." if m.worst_g is not None else "")
+        + f" {esc(m.note)}</p>"
         f"<img alt='{esc(m.title)}: configured vs actual' src='data:image/png;base64,{base64.b64encode(metric_png(m)).decode()}'>"
         "</section>"
         for m in report.metrics

@@ -98,3 +98,61 @@ def test_values_do_not_depend_on_the_session_time_zone(spark, small_config):
         assert content_hashes(frames) == before
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def _register_functions(spark, config):
+    from engine.render import Renderer
+
+    for statement in Renderer(config).functions():
+        spark.sql(statement)
+
+
+def test_permuted_ids_of_strided_keys_share_no_visible_prefix(spark, small_config):
+    """Keys m and m + 2^k (every k) give ids whose leading hex digits look independent:
+    among 64 strides x 512 keys, a shared 4-digit prefix is as rare as chance (1 in 65,536)."""
+    _register_functions(spark, small_config)
+    shared = spark.sql(
+        """
+        SELECT k, count_if(substring(a, 1, 4) = substring(b, 1, 4)) AS same4, count_if(substring(a, 1, 2) = substring(b, 1, 2)) AS same2
+        FROM (
+          SELECT s.k,
+                 idgraph_hex64(idgraph_permute64(42, 303, m.id * 1000003)) AS a,
+                 idgraph_hex64(idgraph_permute64(42, 303, m.id * 1000003 + shiftleft(1L, s.k))) AS b
+          FROM range(0, 512) m CROSS JOIN (SELECT id AS k FROM range(0, 63)) s
+        )
+        GROUP BY k
+        """
+    ).collect()
+    # chance: 63 * 512 / 65,536 = 0.5 shared 4-digit prefixes in all, 2 in 256 per stride for 2 digits
+    assert sum(r["same4"] for r in shared) <= 5
+    assert max(r["same2"] for r in shared) <= 12, sorted((r["same2"], r["k"]) for r in shared)[-3:]
+
+
+def test_permutation_is_a_bijection_of_its_domain(spark, small_config):
+    _register_functions(spark, small_config)
+    counts = spark.sql(
+        "SELECT count(DISTINCT idgraph_permute(7, 213, id, 4)) AS n, max(idgraph_permute(7, 213, id, 4)) AS top FROM range(0, 256)"
+    ).first()
+    assert counts["n"] == 256 and counts["top"] < 256
+
+
+def test_campaigns_start_anywhere_their_own_length_allows(spark):
+    """Start days are uniform on [0, window_days - days]: as many campaigns start in the last
+    campaign_max_days of the window as that allows, and every one ends inside it."""
+    config = GraphConfig(households=1, campaigns=4000)
+    campaigns = build(spark, config, ["campaigns"])["campaigns"]
+    window_days = 1096
+    stats = campaigns.selectExpr(
+        f"datediff(start_date, DATE '{config.start_date}') AS start_day",
+        "datediff(end_date, start_date) + 1 AS days",
+    ).selectExpr(
+        f"start_day / ({window_days} - days + 1) AS position",
+        f"start_day > {window_days} - {config.campaign_max_days} AS late",
+        f"start_day + days <= {window_days} AS inside",
+    ).agg(F.count_if("late").alias("late"), F.count_if(~F.col("inside")).alias("outside"),
+          F.expr("percentile(position, array(0.1, 0.5, 0.9, 0.99))").alias("q")).first()
+    # expected late share: mean over days of (90 - days) / (1096 - days + 1), about 3.9%
+    expected = sum((config.campaign_max_days - d) / (window_days - d + 1) for d in range(7, 91)) / 84 * 4000
+    assert stats["outside"] == 0
+    assert abs(stats["late"] - expected) < 5 * expected**0.5, (stats["late"], expected)
+    assert [round(q, 1) for q in stats["q"]] == [0.1, 0.5, 0.9, 1.0]

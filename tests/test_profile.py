@@ -12,6 +12,7 @@ from engine import distributions as dist
 from engine.cli import main
 from engine.profile import (
     METRICS,
+    category_g,
     PROFILE_DIR,
     compare,
     profile_frames,
@@ -45,6 +46,8 @@ def cli_run(spark, written_graph, tmp_path_factory):
 
 def test_every_metric_has_its_sql_histogram_and_no_stray_file():
     assert sorted(p.stem for p in PROFILE_DIR.glob("*.sql")) == sorted(s.name for s in METRICS)
+    given = sorted({s.given for s in METRICS if s.given})
+    assert sorted(p.stem for p in (PROFILE_DIR / "given").glob("*.sql")) == given
 
 
 def test_generated_graph_matches_its_configuration_within_tolerance(small_report):
@@ -88,23 +91,53 @@ def test_identifier_types_are_profiled_against_the_primary_plus_probabilistic_de
 @pytest.mark.parametrize(
     "pmf",
     [
-        dist.clipped_normal_pmf(45, 15, 18, 85),
+        dist.truncated_normal_pmf(45, 15, 18, 85),
         dist.rounded_uniform_pmf(0.7, 0.95),
         dist.response_delay_minutes_pmf(GraphConfig()),
         dist.content_rank_pmf(GraphConfig(content_items=1000, content_zipf_exponent=0.6)),
+        dist.thinned_count_pmf(GraphConfig().exposures.pmf(), {0.2: 3, 0.9: 5, 1.0: 1}),
     ],
-    ids=["age", "confidence", "delay", "zipf"],
+    ids=["age", "confidence", "delay", "popularity", "thinned"],
 )
 def test_configured_distributions_are_probability_distributions(pmf):
     assert math.isclose(sum(pmf.values()), 1.0, rel_tol=1e-9)
     assert min(pmf.values()) >= 0
 
 
-def test_clipped_normal_piles_the_tails_on_the_bounds():
-    pmf = dist.clipped_normal_pmf(45, 15, 18, 85)
-    assert math.isclose(pmf[18], dist.normal_cdf((18.5 - 45) / 15))
-    assert pmf[18] > pmf[19]  # the whole lower tail sits on age_min
-    assert 44.5 < dist.mean_of(pmf) < 45.5
+def test_truncated_normal_age_does_not_pile_up_on_the_bounds():
+    pmf = dist.truncated_normal_pmf(45, 15, 18, 85)
+    assert pmf[18] < pmf[19] < pmf[20]  # the lower tail is cut off, not stacked on age_min
+    total = dist.normal_cdf((85.5 - 45) / 15) - dist.normal_cdf((17.5 - 45) / 15)
+    assert math.isclose(pmf[18], (dist.normal_cdf((18.5 - 45) / 15) - dist.normal_cdf((17.5 - 45) / 15)) / total)
+    assert 45.5 < dist.mean_of(pmf) < 47
+
+
+def test_thinning_keeps_the_mean_times_the_keep_probability():
+    draws = GraphConfig().exposures.pmf()
+    mean = dist.mean_of(draws)
+    assert math.isclose(dist.mean_of(dist.thinned_count_pmf(draws, {0.25: 1})), 0.25 * mean)
+    assert math.isclose(dist.mean_of(dist.thinned_count_pmf(draws, {0.0: 1, 1.0: 3})), 0.75 * mean)
+
+
+def test_a_vanished_half_percent_category_fails_the_per_category_test():
+    # gender with a 0.5% category that the data lost: its TV distance is only 0.005 < 0.01
+    config = GraphConfig(gender_weights={"female": 0.5, "male": 0.495, "nonbinary": 0.005})
+    spec = next(s for s in METRICS if s.name == "gender")
+    n = 200_000
+    lost = compare(spec, config, {"female": n // 2 + 500, "male": n // 2 - 500})
+    assert lost.distance <= lost.tolerance and lost.status == "fail"
+    assert lost.worst_value == "nonbinary" and lost.worst_g > 25
+    kept = compare(spec, config, {"female": 100_020, "male": 98_990, "nonbinary": 990})
+    assert kept.status == "pass" and kept.worst_g < 25
+    # a value the config rules out fails however rare
+    stray = compare(spec, config, {"female": 100_000, "male": 99_000, "nonbinary": 999, "robot": 1})
+    assert stray.status == "fail" and stray.worst_value == "robot"
+
+
+def test_category_g_is_the_binomial_likelihood_ratio():
+    assert category_g(0.5, 50, 100) == 0.0
+    assert math.isclose(category_g(0.01, 0, 1000), -2 * 1000 * math.log(0.99))
+    assert category_g(0.0, 1, 10) == math.inf
 
 
 def test_rounded_confidence_gives_half_mass_to_the_end_points():
