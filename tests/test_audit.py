@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from engine import TABLES, GraphConfig, build, content_hash
 from engine.cli import main
-from engine.profile import PROFILE_DIR, profile_sql
+from engine.profile import PROFILE_DIR, given_sql, profile_sql
 from engine.render import SQL_DIR, Renderer
 from engine.script import render_script
 from engine.validate import check_names, check_sql
@@ -57,6 +57,7 @@ def _rendered_sql() -> dict[str, str]:
     rendered["sql/functions.sql"] = "\n".join(renderer.functions())
     rendered.update({f"sql/checks/{n}.sql": check_sql(n, config) for n in check_names()})
     rendered.update({f"sql/profile/{p.stem}.sql": profile_sql(p.stem, config) for p in sorted(PROFILE_DIR.glob("*.sql"))})
+    rendered.update({f"sql/profile/given/{p.stem}.sql": given_sql(p.stem, config) for p in sorted((PROFILE_DIR / "given").glob("*.sql"))})
     return rendered
 
 

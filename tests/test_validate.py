@@ -50,3 +50,30 @@ def test_a_corrupted_copy_fails_naming_the_check(spark, written_graph, tmp_path,
     failed = {name for name, r in results.items() if not r.passed}
     assert expected_failures <= failed
     assert all(results[name].violations > 0 for name in expected_failures)
+
+
+_BACK_2000_DAYS = lambda c: pc.subtract(c, pa.scalar(2000 * 86_400 * 10**6, pa.duration("us")))  # noqa: E731
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "change", "expected_failures"),
+    [
+        # an event whose identifier has no mapping: an inner join would have dropped it silently
+        ("content_engagement", "identifier_value", lambda c: pc.binary_join_element_wise(c, "x", ""),
+         {"time_mapping_event", "event_identifier_same_individual"}),
+        # exposures before the person (and the window) existed
+        ("campaign_exposures", "timestamp", _BACK_2000_DAYS,
+         {"time_individual_exposure", "time_campaign_exposure", "time_events_in_window"}),
+        # the primary moved off the email_hash
+        ("identity_mappings", "is_primary", lambda c: pc.invert(c), {"one_primary_per_individual"}),
+        # real-looking domains and the key readable in the email
+        ("individuals", "email", lambda c: pc.replace_substring(c, "example", "gmail"), {"emails_are_safe_to_share"}),
+    ],
+)
+def test_new_checks_fail_on_the_defect_they_name(spark, written_graph, tmp_path, table, column, change, expected_failures):
+    source, _ = written_graph
+    copy = tmp_path / "copy"
+    shutil.copytree(source, copy)
+    _corrupt(copy, table, column, change)
+    results = validate(copy, spark=spark, checks=sorted(expected_failures))
+    assert {r.name: r.violations > 0 for r in results} == dict.fromkeys(expected_failures, True)
