@@ -2,7 +2,7 @@
 -- The root of the key layout: every other person-level key is derived from household_id.
 SELECT
   household_id,
-  -- size by the configured shares (US Census CPS); exactly this many individuals exist
+  -- adults by the configured shares (docs/realism.md); exactly this many individuals exist
   {{ choice(household_size_weights, u_size) }} AS household_size,
   -- income bracket by the configured weights
   {{ choice(income_weights, u_income) }} AS income_bracket,

@@ -2,60 +2,87 @@ SELECT
   exposure_id,
   individual_id,
   campaign_id,
-  -- uniform over the campaign's days, start_date 00:00:00 to end_date 23:59:59
-  timestamp_seconds(1672531200 /* start_epoch = Unix seconds of start_date 00:00:00 UTC */
-    + CAST(/* campaign_start_day(campaign_id) */ (CAST(floor(idgraph_uniform(42, 802, campaign_id) * (1096 /* window_days = (end_epoch + 1 - start_epoch) div 86400 */ - 90 /* campaign_max_days */)) AS INT)) AS BIGINT) * 86400
-    + CAST(floor(u_time * /* campaign_days(campaign_id) */ (CAST(7 /* campaign_min_days */ + floor(idgraph_uniform(42, 803, campaign_id) * (90 /* campaign_max_days */ - 7 /* campaign_min_days */ + 1)) AS INT)) * 86400) AS BIGINT)) AS timestamp,
-  /* campaign_channel(u_channel) */ (/* choice(campaign_channel_weights): thresholds are the cumulative weights */ CASE
+  -- uniform over [max(campaign start, created_at), min(campaign end, window end)], whole seconds
+  timestamp_seconds(first_s + CAST(floor(u_time * (last_s - first_s + 1)) AS BIGINT)) AS timestamp,
+  channel
+FROM (
+  SELECT
+    exposure_id,
+    individual_id,
+    campaign_id,
+    channel,
+    u_time,
+    greatest(1672531200 /* start_epoch = Unix seconds of start_date 00:00:00 UTC */ + CAST(start_day AS BIGINT) * 86400, created_s) AS first_s,
+    least(1672531200 /* start_epoch = Unix seconds of start_date 00:00:00 UTC */ + CAST(start_day + days AS BIGINT) * 86400 - 1, 1767225599 /* end_epoch = Unix seconds of end_date 23:59:59 UTC */) AS last_s,
+    has_connected_tv
+  FROM (
+    SELECT
+      exposure_id,
+      individual_id,
+      created_s,
+      has_connected_tv,
+      campaign_id,
+      /* campaign_channel(u_channel) */ (/* choice(campaign_channel_weights): thresholds are the cumulative weights */ CASE
       WHEN u_channel < 0.35D THEN 'display'
       WHEN u_channel < 0.6D THEN 'video'
       WHEN u_channel < 0.75D THEN 'ctv'
       WHEN u_channel < 0.9D THEN 'social'
       ELSE 'search'
-    END) AS channel
-FROM (
-  SELECT
-    exposure_id,
-    individual_id,
-    -- campaign uniform over all campaigns
-    pmod(idgraph_hash(42, 502, exposure_id), 100 /* campaigns */) AS campaign_id,
-    /* campaign_channel_uniform(campaign_id) */ (idgraph_uniform(42, 801, pmod(idgraph_hash(42, 502, exposure_id), 100 /* campaigns */))) AS u_channel,
-    idgraph_uniform(42, 503, exposure_id) AS u_time
-  FROM (
-    SELECT
-      i.individual_id * 64 + x.j AS exposure_id,
-      i.individual_id
+    END) AS channel,
+      /* campaign_start_day(campaign_id, days) */ (CAST(floor(idgraph_uniform(42, 802, campaign_id) * (1096 /* window_days = (end_epoch + 1 - start_epoch) div 86400 */ - (days) + 1)) AS INT)) AS start_day,
+      days,
+      u_time
     FROM (
       SELECT
+        exposure_id,
         individual_id,
-        /* exposure_count(individual_id) */ (/* power_law(exposures): n in [0, 63], P(n) ~ (n - -1)^-2.2; x = pow(1 - u * a, b), a = 1 - (K + 1)^(1 - exponent), b = 1 / (1 - exponent), K = 64 */ -1 + least(64, CAST(floor(pow(1.0D - idgraph_uniform(42, 501, individual_id) * 0.9933241899341193D, -0.8333333333333333D)) AS INT))) AS exposure_count
+        created_s,
+        has_connected_tv,
+        campaign_id,
+        /* campaign_channel_uniform(campaign_id) */ (idgraph_uniform(42, 801, campaign_id)) AS u_channel,
+        /* campaign_days(campaign_id) */ (CAST(7 /* campaign_min_days */ + floor(idgraph_uniform(42, 803, campaign_id) * (90 /* campaign_max_days */ - 7 /* campaign_min_days */ + 1)) AS INT)) AS days,
+        u_time
       FROM (
+        SELECT
+          i.individual_id * 64 + x.j AS exposure_id,
+          i.individual_id,
+          i.created_s,
+          i.has_connected_tv,
+          -- campaign uniform over all campaigns
+          pmod(idgraph_hash(42, 502, i.individual_id * 64 + x.j), 100 /* campaigns */) AS campaign_id,
+          idgraph_uniform(42, 503, i.individual_id * 64 + x.j) AS u_time
+        FROM (
+          SELECT
+            individual_id,
+            unix_seconds(created_at) AS created_s,
+            /* has_connected_tv(household_id) */ (idgraph_uniform(42, 107, household_id) < 0.8D /* connected_tv_household_rate */) AS has_connected_tv,
+            /* exposure_count(individual_id) */ (/* power_law(exposures): n in [0, 63], P(n) ~ (n - -1)^-2.2; x = pow(1 - u * a, b), a = 1 - (K + 1)^(1 - exponent), b = 1 / (1 - exponent), K = 64 */ -1 + least(64, CAST(floor(pow(1.0D - idgraph_uniform(42, 501, individual_id) * 0.9933241899341193D, -0.8333333333333333D)) AS INT))) AS exposure_count
+          FROM (
     /* table(individuals): the query of sql/individuals.sql, recomputed (no join) */
     SELECT
       individual_id,
       household_id,
-      CASE gender
+      CASE name_list
         WHEN 'female' THEN idgraph_first_names_female(h_first)
-        WHEN 'male' THEN idgraph_first_names_male(h_first)
-        -- any other configured gender draws from both lists
-        ELSE IF(h_first & 1 = 0, idgraph_first_names_female(h_first), idgraph_first_names_male(h_first))
+        ELSE idgraph_first_names_male(h_first)
       END AS first_name,
       idgraph_surnames(h_last) AS last_name,
-      -- unique by construction: the decimal individual_id is the only digit run in it
+      -- first.last + a number that is a keyed permutation of individual_id (unique, but not the
+      -- key: the id cannot be read back from the email) on the configured domains (reserved by default)
       concat(
-        CASE gender
+        CASE name_list
           WHEN 'female' THEN idgraph_first_names_female_slug(h_first)
-          WHEN 'male' THEN idgraph_first_names_male_slug(h_first)
-          ELSE IF(h_first & 1 = 0, idgraph_first_names_female_slug(h_first), idgraph_first_names_male_slug(h_first))
+          ELSE idgraph_first_names_male_slug(h_first)
         END,
         -- separator: '.', '_' or none, a third each
-        element_at(array('.', '_', ''), CAST(pmod(h_first, 3) AS INT) + 1),
+        element_at(array('.', '_', ''), CAST(floor(u_separator * 3.0D) AS INT) + 1),
         idgraph_surnames_slug(h_last),
-        individual_id,
+        idgraph_permute(42, 213, individual_id, 22),
         '@',
-        idgraph_email_domains(idgraph_hash(42, 205, individual_id))
+        idgraph_reserved_email_domains(idgraph_hash(42, 205, individual_id))
       ) AS email,
-      -- age ~ Normal(age_mean, age_sd) rounded and clipped to [age_min, age_max]
+      -- age ~ Normal(age_mean, age_sd) truncated to [age_min - 0.5, age_max + 0.5) by inverse CDF,
+      -- rounded to whole years (least/greatest only guard the quantile's floating error)
       CAST(least(85 /* age_max */, greatest(18 /* age_min */, floor(45.0D /* age_mean */ + 15.0D /* age_sd */ * z_age + 0.5D))) AS INT) AS age,
       gender,
       /* choice(education_weights): thresholds are the cumulative weights */ CASE
@@ -75,42 +102,61 @@ FROM (
         individual_id,
         household_id,
         household_created_at,
-        /* choice(gender_weights): thresholds are the cumulative weights */ CASE
-          WHEN u_gender < 0.51D THEN 'female'
-          WHEN u_gender < 0.99D THEN 'male'
-          ELSE 'nonbinary'
-        END AS gender,
-        idgraph_hash(42, 202, individual_id) AS h_first,
-        -- most members share the household's surname (shared_surname_rate), others have their own
-        IF(u_surname < 0.8D /* shared_surname_rate */,
-           idgraph_hash(42, 204, household_id),
-           idgraph_hash(42, 207, individual_id)) AS h_last,
-        z_age,
+        gender,
+        -- the first-name list: the gender's own; any other configured gender draws one of the two
+        CASE gender
+          WHEN 'female' THEN 'female'
+          WHEN 'male' THEN 'male'
+          ELSE IF(idgraph_uniform(42, 212, individual_id) < 0.5D, 'female', 'male')
+        END AS name_list,
+        h_first,
+        h_last,
+        u_separator,
+        idgraph_normal_quantile(0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */ + u_age * (0.9965330261969594D /* age_cdf_high = Phi((age_max + 0.5 - age_mean) / age_sd): the normal CDF at the highest age's rounding edge */ - 0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */)) AS z_age,
         u_education,
         u_created
       FROM (
         SELECT
-          h.household_id * 8 + s.slot AS individual_id,
-          h.household_id,
-          h.created_at AS household_created_at,
-          idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
-          idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
-          idgraph_normal(42, 206, h.household_id * 8 + s.slot) AS z_age,
-          idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
-          idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+          individual_id,
+          household_id,
+          household_created_at,
+          /* choice(gender_weights): thresholds are the cumulative weights */ CASE
+          WHEN u_gender < 0.51D THEN 'female'
+          WHEN u_gender < 0.99D THEN 'male'
+          ELSE 'nonbinary'
+        END AS gender,
+          idgraph_hash(42, 202, individual_id) AS h_first,
+          idgraph_uniform(42, 211, individual_id) AS u_separator,
+          -- most members share the household's surname (shared_surname_rate), others have their own
+          IF(u_surname < 0.8D /* shared_surname_rate */,
+             idgraph_hash(42, 204, household_id),
+             idgraph_hash(42, 207, individual_id)) AS h_last,
+          u_age,
+          u_education,
+          u_created
         FROM (
+          SELECT
+            h.household_id * 8 + s.slot AS individual_id,
+            h.household_id,
+            h.created_at AS household_created_at,
+            idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
+            idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
+            idgraph_uniform_open(42, 206, h.household_id * 8 + s.slot) AS u_age,
+            idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
+            idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+          FROM (
         /* table(households): the query of sql/households.sql, recomputed (no join) */
         SELECT
           household_id,
-          -- size by the configured shares (US Census CPS); exactly this many individuals exist
+          -- adults by the configured shares (docs/realism.md); exactly this many individuals exist
           /* choice(household_size_weights): thresholds are the cumulative weights */ CASE
-              WHEN u_size < 0.289D THEN 1
-              WHEN u_size < 0.638D THEN 2
-              WHEN u_size < 0.789D THEN 3
-              WHEN u_size < 0.913D THEN 4
-              WHEN u_size < 0.97D THEN 5
-              WHEN u_size < 0.99D THEN 6
-              WHEN u_size < 0.997D THEN 7
+              WHEN u_size < 0.33D THEN 1
+              WHEN u_size < 0.8D THEN 2
+              WHEN u_size < 0.93D THEN 3
+              WHEN u_size < 0.98D THEN 4
+              WHEN u_size < 0.995D THEN 5
+              WHEN u_size < 0.999D THEN 6
+              WHEN u_size < 0.9997D THEN 7
               ELSE 8
             END AS household_size,
           -- income bracket by the configured weights
@@ -139,13 +185,18 @@ FROM (
           FROM range(0, 100)
         )
       ) h
-        LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+          LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+        )
       )
     )
   )
-    ) i
-    -- heavy-tailed exposures per person; sequence(0, -1) is [0, -1], so also keep j < count
-    LATERAL VIEW explode(sequence(0, greatest(i.exposure_count - 1, 0))) x AS j
-    WHERE x.j < i.exposure_count
+        ) i
+        -- heavy-tailed exposures per person; sequence(0, -1) is [0, -1], so also keep j < count
+        LATERAL VIEW explode(sequence(0, greatest(i.exposure_count - 1, 0))) x AS j
+        WHERE x.j < i.exposure_count
+      )
+    )
   )
 )
+-- served only inside the person's life, and CTV ads only on a connected TV
+WHERE first_s <= last_s AND (channel <> 'ctv' OR has_connected_tv)

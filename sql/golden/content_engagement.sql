@@ -11,14 +11,12 @@ SELECT
 END) AS identifier_value,
   content_id,
   timestamp_seconds(event_s) AS timestamp,
-  -- watched share of the item's length, uniform
-  CAST(floor(u_watched * /* content_duration(content_id) */ (CAST(least(10800, greatest(30, floor(exp(ln(1200) + 0.8D * idgraph_normal(42, 702, content_id))))) AS INT))) AS INT) AS duration_seconds,
-  /* choice(engagement_type_weights): thresholds are the cumulative weights */ CASE
-      WHEN u_engagement < 0.6D THEN 'view'
-      WHEN u_engagement < 0.75D THEN 'like'
-      WHEN u_engagement < 0.8D THEN 'share'
-      ELSE 'complete'
-    END AS engagement_type
+  -- watched time: a 'complete' event watched the item to (nearly) its end, uniform on
+  -- [complete_watch_share, 1) of its length (rounded up); the others uniform on [0, share)
+  CAST(IF(engagement_type = 'complete',
+          ceil((0.95D /* complete_watch_share */ + u_watched * (1.0D - 0.95D /* complete_watch_share */)) * item_seconds),
+          floor(u_watched * 0.95D /* complete_watch_share */ * item_seconds)) AS INT) AS duration_seconds,
+  engagement_type
 FROM (
   SELECT
     event_id,
@@ -28,7 +26,13 @@ FROM (
     content_id,
     event_s,
     u_watched,
-    u_engagement,
+    /* choice(engagement_type_weights): thresholds are the cumulative weights */ CASE
+      WHEN u_engagement < 0.6D THEN 'view'
+      WHEN u_engagement < 0.75D THEN 'like'
+      WHEN u_engagement < 0.8D THEN 'share'
+      ELSE 'complete'
+    END AS engagement_type,
+    /* content_duration(content_id) */ (CAST(least(10800, greatest(30, floor(exp(ln(1200) + 0.8D * idgraph_normal(42, 702, content_id))))) AS INT)) AS item_seconds,
     -- the generation (cookie id) of the slot that was live at the event's time
     slot_id * 16 + IF(identifier_type = 'cookie_id',
       /* generation_of(first_seen_s, t_s, generations) */ (((event_s) - (first_seen_s)) * (/* cookie_id_count(slot_id) */ (/* power_law(cookie_ids): n in [1, 8], P(n) ~ (n - 0)^-2.6; x = pow(1 - u * a, b), a = 1 - (K + 1)^(1 - exponent), b = 1 / (1 - exponent), K = 8 */ least(8, CAST(floor(pow(1.0D - idgraph_uniform(42, 309, slot_id) * 0.9702688310459174D, -0.625D)) AS INT)))) div (1767225599 /* end_epoch = Unix seconds of end_date 23:59:59 UTC */ + 1 - (first_seen_s))), 0) AS mapping_id
@@ -65,8 +69,8 @@ END) AS identifier_type,
       WHEN u_personal < 0.769230769231D THEN 'mobile_ad_id'
       ELSE 'device_id'
     END) AS personal_type,
-        -- popularity rank by a Zipf-like law over the catalog (content_zipf_exponent)
-        /* zipf_rank: rank in [1, content_items = 10000], P(r) ~ r^-content_zipf_exponent (1.0); x = exp(u * ln(K + 1)), K = 10000 */ least(10000, CAST(floor(exp(u_content * 9.210440366976517D)) AS INT)) - 1 AS content_id,
+        -- popularity rank by a floored power law over the catalog (content_zipf_exponent)
+        /* popularity_rank: rank in [1, content_items = 10000], floored power law, P(r) = r^(1-s) - (r+1)^(1-s) normalised, s = content_zipf_exponent (1.0); x = exp(u * ln(K + 1)), K = 10000 */ least(10000, CAST(floor(exp(u_content * 9.210440366976517D)) AS INT)) - 1 AS content_id,
         idgraph_uniform(42, 404, event_id) AS u_time,
         idgraph_uniform(42, 405, event_id) AS u_watched,
         idgraph_uniform(42, 406, event_id) AS u_engagement
@@ -77,7 +81,7 @@ END) AS identifier_type,
           slot_id,
           email_hash,
           identifier_count,
-          unix_seconds(/* observed_at(slot_id, individual_created_at) */ (timestamp_seconds(unix_seconds(individual_created_at) + CAST(floor(idgraph_uniform(42, 306, slot_id) * 94694399 /* window_seconds = end_epoch - start_epoch */ * 0.1D) AS BIGINT)))) AS first_seen_s,
+          unix_seconds(/* observed_at(slot_id, individual_created_at) */ (timestamp_seconds(unix_seconds(individual_created_at) + IF(((slot_id) & 15) = 0, 0L, CAST(floor(idgraph_uniform(42, 306, slot_id) * 94694399 /* window_seconds = end_epoch - start_epoch */ * 0.1D) AS BIGINT))))) AS first_seen_s,
           /* identifier_type_uniform(slot_id) */ (idgraph_uniform(42, 302, slot_id)) AS u_ctv,
           /* personal_type_uniform(slot_id) */ (idgraph_uniform(42, 308, slot_id)) AS u_personal,
           idgraph_uniform(42, 403, event_id) AS u_content
@@ -111,28 +115,27 @@ END) AS identifier_type,
     SELECT
       individual_id,
       household_id,
-      CASE gender
+      CASE name_list
         WHEN 'female' THEN idgraph_first_names_female(h_first)
-        WHEN 'male' THEN idgraph_first_names_male(h_first)
-        -- any other configured gender draws from both lists
-        ELSE IF(h_first & 1 = 0, idgraph_first_names_female(h_first), idgraph_first_names_male(h_first))
+        ELSE idgraph_first_names_male(h_first)
       END AS first_name,
       idgraph_surnames(h_last) AS last_name,
-      -- unique by construction: the decimal individual_id is the only digit run in it
+      -- first.last + a number that is a keyed permutation of individual_id (unique, but not the
+      -- key: the id cannot be read back from the email) on the configured domains (reserved by default)
       concat(
-        CASE gender
+        CASE name_list
           WHEN 'female' THEN idgraph_first_names_female_slug(h_first)
-          WHEN 'male' THEN idgraph_first_names_male_slug(h_first)
-          ELSE IF(h_first & 1 = 0, idgraph_first_names_female_slug(h_first), idgraph_first_names_male_slug(h_first))
+          ELSE idgraph_first_names_male_slug(h_first)
         END,
         -- separator: '.', '_' or none, a third each
-        element_at(array('.', '_', ''), CAST(pmod(h_first, 3) AS INT) + 1),
+        element_at(array('.', '_', ''), CAST(floor(u_separator * 3.0D) AS INT) + 1),
         idgraph_surnames_slug(h_last),
-        individual_id,
+        idgraph_permute(42, 213, individual_id, 22),
         '@',
-        idgraph_email_domains(idgraph_hash(42, 205, individual_id))
+        idgraph_reserved_email_domains(idgraph_hash(42, 205, individual_id))
       ) AS email,
-      -- age ~ Normal(age_mean, age_sd) rounded and clipped to [age_min, age_max]
+      -- age ~ Normal(age_mean, age_sd) truncated to [age_min - 0.5, age_max + 0.5) by inverse CDF,
+      -- rounded to whole years (least/greatest only guard the quantile's floating error)
       CAST(least(85 /* age_max */, greatest(18 /* age_min */, floor(45.0D /* age_mean */ + 15.0D /* age_sd */ * z_age + 0.5D))) AS INT) AS age,
       gender,
       /* choice(education_weights): thresholds are the cumulative weights */ CASE
@@ -152,42 +155,61 @@ END) AS identifier_type,
         individual_id,
         household_id,
         household_created_at,
-        /* choice(gender_weights): thresholds are the cumulative weights */ CASE
-          WHEN u_gender < 0.51D THEN 'female'
-          WHEN u_gender < 0.99D THEN 'male'
-          ELSE 'nonbinary'
-        END AS gender,
-        idgraph_hash(42, 202, individual_id) AS h_first,
-        -- most members share the household's surname (shared_surname_rate), others have their own
-        IF(u_surname < 0.8D /* shared_surname_rate */,
-           idgraph_hash(42, 204, household_id),
-           idgraph_hash(42, 207, individual_id)) AS h_last,
-        z_age,
+        gender,
+        -- the first-name list: the gender's own; any other configured gender draws one of the two
+        CASE gender
+          WHEN 'female' THEN 'female'
+          WHEN 'male' THEN 'male'
+          ELSE IF(idgraph_uniform(42, 212, individual_id) < 0.5D, 'female', 'male')
+        END AS name_list,
+        h_first,
+        h_last,
+        u_separator,
+        idgraph_normal_quantile(0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */ + u_age * (0.9965330261969594D /* age_cdf_high = Phi((age_max + 0.5 - age_mean) / age_sd): the normal CDF at the highest age's rounding edge */ - 0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */)) AS z_age,
         u_education,
         u_created
       FROM (
         SELECT
-          h.household_id * 8 + s.slot AS individual_id,
-          h.household_id,
-          h.created_at AS household_created_at,
-          idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
-          idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
-          idgraph_normal(42, 206, h.household_id * 8 + s.slot) AS z_age,
-          idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
-          idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+          individual_id,
+          household_id,
+          household_created_at,
+          /* choice(gender_weights): thresholds are the cumulative weights */ CASE
+          WHEN u_gender < 0.51D THEN 'female'
+          WHEN u_gender < 0.99D THEN 'male'
+          ELSE 'nonbinary'
+        END AS gender,
+          idgraph_hash(42, 202, individual_id) AS h_first,
+          idgraph_uniform(42, 211, individual_id) AS u_separator,
+          -- most members share the household's surname (shared_surname_rate), others have their own
+          IF(u_surname < 0.8D /* shared_surname_rate */,
+             idgraph_hash(42, 204, household_id),
+             idgraph_hash(42, 207, individual_id)) AS h_last,
+          u_age,
+          u_education,
+          u_created
         FROM (
+          SELECT
+            h.household_id * 8 + s.slot AS individual_id,
+            h.household_id,
+            h.created_at AS household_created_at,
+            idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
+            idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
+            idgraph_uniform_open(42, 206, h.household_id * 8 + s.slot) AS u_age,
+            idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
+            idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+          FROM (
         /* table(households): the query of sql/households.sql, recomputed (no join) */
         SELECT
           household_id,
-          -- size by the configured shares (US Census CPS); exactly this many individuals exist
+          -- adults by the configured shares (docs/realism.md); exactly this many individuals exist
           /* choice(household_size_weights): thresholds are the cumulative weights */ CASE
-              WHEN u_size < 0.289D THEN 1
-              WHEN u_size < 0.638D THEN 2
-              WHEN u_size < 0.789D THEN 3
-              WHEN u_size < 0.913D THEN 4
-              WHEN u_size < 0.97D THEN 5
-              WHEN u_size < 0.99D THEN 6
-              WHEN u_size < 0.997D THEN 7
+              WHEN u_size < 0.33D THEN 1
+              WHEN u_size < 0.8D THEN 2
+              WHEN u_size < 0.93D THEN 3
+              WHEN u_size < 0.98D THEN 4
+              WHEN u_size < 0.995D THEN 5
+              WHEN u_size < 0.999D THEN 6
+              WHEN u_size < 0.9997D THEN 7
               ELSE 8
             END AS household_size,
           -- income bracket by the configured weights
@@ -216,7 +238,8 @@ END) AS identifier_type,
           FROM range(0, 100)
         )
       ) h
-        LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+          LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+        )
       )
     )
   )

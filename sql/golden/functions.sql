@@ -27,18 +27,50 @@ CREATE OR REPLACE TEMPORARY FUNCTION idgraph_hash(seed BIGINT, salt INT, key BIG
 RETURNS BIGINT
 RETURN xxhash64(seed, salt, key);
 
--- One Feistel round: (L, R) -> (R, L xor F(R)), F = low 32 bits of xxhash64(seed, salt, R).
-CREATE OR REPLACE TEMPORARY FUNCTION idgraph_feistel_round(seed BIGINT, salt INT, x BIGINT)
+-- One Feistel round on a 2·bits-bit value: (L, R) -> (R, L xor F(R)), F = the low `bits` bits of
+-- xxhash64(seed, salt, round, R). The round number is a fourth hash argument, so no round
+-- shares a stream with a (seed, salt, key) draw of any column.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_feistel_round(seed BIGINT, salt INT, round INT, x BIGINT, bits INT)
 RETURNS BIGINT
-RETURN shiftleft(x & 4294967295L, 32)
-     | (shiftrightunsigned(x, 32) ^ (xxhash64(seed, salt, x & 4294967295L) & 4294967295L));
+RETURN shiftleft(x & (shiftleft(1L, bits) - 1), bits)
+     | (shiftrightunsigned(x, bits) ^ (xxhash64(seed, salt, round, x & (shiftleft(1L, bits) - 1)) & (shiftleft(1L, bits) - 1)));
 
--- A bijection of 64-bit keys: two Feistel rounds over 32-bit halves, each round keyed by
--- xxhash64(seed, salt, half). Distinct keys give distinct outputs, so identifier values
--- built on it are unique by construction while looking random.
+-- A keyed bijection of [0, 2^(2·bits)): four Feistel rounds over two bits-bit halves. Four
+-- rounds mix every input bit into every output bit (two rounds leave the high half of
+-- keys m and m + 2^bits almost equal), so nearby and strided keys share no visible prefix.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_permute(seed BIGINT, salt INT, key BIGINT, bits INT)
+RETURNS BIGINT
+RETURN idgraph_feistel_round(seed, salt, 3, idgraph_feistel_round(seed, salt, 2,
+         idgraph_feistel_round(seed, salt, 1, idgraph_feistel_round(seed, salt, 0, key, bits), bits), bits), bits);
+
+-- A keyed bijection of 64-bit keys (identifier values unique by construction, looking random).
 CREATE OR REPLACE TEMPORARY FUNCTION idgraph_permute64(seed BIGINT, salt INT, key BIGINT)
 RETURNS BIGINT
-RETURN idgraph_feistel_round(seed, salt + 1, idgraph_feistel_round(seed, salt, key));
+RETURN idgraph_permute(seed, salt, key, 32);
+
+-- Standard normal quantile Φ⁻¹(p) for p in (0, 1) (Acklam's rational approximation, relative
+-- error below 1.2e-9): the central region |p - 0.5| <= 0.47575 and the two tails.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_normal_quantile_central(q DOUBLE, r DOUBLE)
+RETURNS DOUBLE
+RETURN (((((-39.69683028665376D * r + 220.9460984245205D) * r - 275.9285104469687D) * r
+          + 138.3577518672690D) * r - 30.66479806614716D) * r + 2.506628277459239D) * q
+     / (((((-54.47609879822406D * r + 161.5858368580409D) * r - 155.6989798598866D) * r
+          + 66.80131188771972D) * r - 13.28068155288572D) * r + 1.0D);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_normal_quantile_tail(q DOUBLE)
+RETURNS DOUBLE
+RETURN (((((-0.007784894002430293D * q - 0.3223964580411365D) * q - 2.400758277161838D) * q
+          - 2.549732539343734D) * q + 4.374664141464968D) * q + 2.938163982698783D)
+     / ((((0.007784695709041462D * q + 0.3224671290700398D) * q + 2.445134137142996D) * q
+          + 3.754408661907416D) * q + 1.0D);
+
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_normal_quantile(p DOUBLE)
+RETURNS DOUBLE
+RETURN CASE
+  WHEN p < 0.02425D THEN idgraph_normal_quantile_tail(sqrt(-2.0D * ln(p)))
+  WHEN p > 0.97575D THEN -idgraph_normal_quantile_tail(sqrt(-2.0D * ln(1.0D - p)))
+  ELSE idgraph_normal_quantile_central(p - 0.5D, (p - 0.5D) * (p - 0.5D))
+END;
 
 -- `digits` upper-case hex digits (1 to 8) of x's bits from `shift` up, leading zeros kept:
 -- hex() of the field with one more bit set just above it prints exactly digits + 1 digits,
@@ -131,3 +163,8 @@ RETURN element_at(split(/* word list words: 5258 values, sha256 bcef15c7e9ae3bb9
 CREATE OR REPLACE TEMPORARY FUNCTION idgraph_companies(h BIGINT)
 RETURNS STRING
 RETURN element_at(split(/* word list companies: 1148 values, sha256 b245916bd2c03f80... */), CAST(pmod(h, 1148) AS INT) + 1);
+
+-- Reserved email domains (RFC 2606: example.com, example.net, example.org), the default.
+CREATE OR REPLACE TEMPORARY FUNCTION idgraph_reserved_email_domains(h BIGINT)
+RETURNS STRING
+RETURN element_at(split(/* word list reserved_email_domains: 3 values, sha256 0169d5b848ed2eee... */), CAST(pmod(h, 3) AS INT) + 1);

@@ -1,14 +1,14 @@
 SELECT
   household_id,
-  -- size by the configured shares (US Census CPS); exactly this many individuals exist
+  -- adults by the configured shares (docs/realism.md); exactly this many individuals exist
   /* choice(household_size_weights): thresholds are the cumulative weights */ CASE
-      WHEN u_size < 0.289D THEN 1
-      WHEN u_size < 0.638D THEN 2
-      WHEN u_size < 0.789D THEN 3
-      WHEN u_size < 0.913D THEN 4
-      WHEN u_size < 0.97D THEN 5
-      WHEN u_size < 0.99D THEN 6
-      WHEN u_size < 0.997D THEN 7
+      WHEN u_size < 0.33D THEN 1
+      WHEN u_size < 0.8D THEN 2
+      WHEN u_size < 0.93D THEN 3
+      WHEN u_size < 0.98D THEN 4
+      WHEN u_size < 0.995D THEN 5
+      WHEN u_size < 0.999D THEN 6
+      WHEN u_size < 0.9997D THEN 7
       ELSE 8
     END AS household_size,
   -- income bracket by the configured weights

@@ -1,28 +1,27 @@
 SELECT
   individual_id,
   household_id,
-  CASE gender
+  CASE name_list
     WHEN 'female' THEN idgraph_first_names_female(h_first)
-    WHEN 'male' THEN idgraph_first_names_male(h_first)
-    -- any other configured gender draws from both lists
-    ELSE IF(h_first & 1 = 0, idgraph_first_names_female(h_first), idgraph_first_names_male(h_first))
+    ELSE idgraph_first_names_male(h_first)
   END AS first_name,
   idgraph_surnames(h_last) AS last_name,
-  -- unique by construction: the decimal individual_id is the only digit run in it
+  -- first.last + a number that is a keyed permutation of individual_id (unique, but not the
+  -- key: the id cannot be read back from the email) on the configured domains (reserved by default)
   concat(
-    CASE gender
+    CASE name_list
       WHEN 'female' THEN idgraph_first_names_female_slug(h_first)
-      WHEN 'male' THEN idgraph_first_names_male_slug(h_first)
-      ELSE IF(h_first & 1 = 0, idgraph_first_names_female_slug(h_first), idgraph_first_names_male_slug(h_first))
+      ELSE idgraph_first_names_male_slug(h_first)
     END,
     -- separator: '.', '_' or none, a third each
-    element_at(array('.', '_', ''), CAST(pmod(h_first, 3) AS INT) + 1),
+    element_at(array('.', '_', ''), CAST(floor(u_separator * 3.0D) AS INT) + 1),
     idgraph_surnames_slug(h_last),
-    individual_id,
+    idgraph_permute(42, 213, individual_id, 22),
     '@',
-    idgraph_email_domains(idgraph_hash(42, 205, individual_id))
+    idgraph_reserved_email_domains(idgraph_hash(42, 205, individual_id))
   ) AS email,
-  -- age ~ Normal(age_mean, age_sd) rounded and clipped to [age_min, age_max]
+  -- age ~ Normal(age_mean, age_sd) truncated to [age_min - 0.5, age_max + 0.5) by inverse CDF,
+  -- rounded to whole years (least/greatest only guard the quantile's floating error)
   CAST(least(85 /* age_max */, greatest(18 /* age_min */, floor(45.0D /* age_mean */ + 15.0D /* age_sd */ * z_age + 0.5D))) AS INT) AS age,
   gender,
   /* choice(education_weights): thresholds are the cumulative weights */ CASE
@@ -42,42 +41,61 @@ FROM (
     individual_id,
     household_id,
     household_created_at,
-    /* choice(gender_weights): thresholds are the cumulative weights */ CASE
-      WHEN u_gender < 0.51D THEN 'female'
-      WHEN u_gender < 0.99D THEN 'male'
-      ELSE 'nonbinary'
-    END AS gender,
-    idgraph_hash(42, 202, individual_id) AS h_first,
-    -- most members share the household's surname (shared_surname_rate), others have their own
-    IF(u_surname < 0.8D /* shared_surname_rate */,
-       idgraph_hash(42, 204, household_id),
-       idgraph_hash(42, 207, individual_id)) AS h_last,
-    z_age,
+    gender,
+    -- the first-name list: the gender's own; any other configured gender draws one of the two
+    CASE gender
+      WHEN 'female' THEN 'female'
+      WHEN 'male' THEN 'male'
+      ELSE IF(idgraph_uniform(42, 212, individual_id) < 0.5D, 'female', 'male')
+    END AS name_list,
+    h_first,
+    h_last,
+    u_separator,
+    idgraph_normal_quantile(0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */ + u_age * (0.9965330261969594D /* age_cdf_high = Phi((age_max + 0.5 - age_mean) / age_sd): the normal CDF at the highest age's rounding edge */ - 0.03337650758481724D /* age_cdf_low = Phi((age_min - 0.5 - age_mean) / age_sd): the normal CDF at the lowest age's rounding edge */)) AS z_age,
     u_education,
     u_created
   FROM (
     SELECT
-      h.household_id * 8 + s.slot AS individual_id,
-      h.household_id,
-      h.created_at AS household_created_at,
-      idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
-      idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
-      idgraph_normal(42, 206, h.household_id * 8 + s.slot) AS z_age,
-      idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
-      idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+      individual_id,
+      household_id,
+      household_created_at,
+      /* choice(gender_weights): thresholds are the cumulative weights */ CASE
+      WHEN u_gender < 0.51D THEN 'female'
+      WHEN u_gender < 0.99D THEN 'male'
+      ELSE 'nonbinary'
+    END AS gender,
+      idgraph_hash(42, 202, individual_id) AS h_first,
+      idgraph_uniform(42, 211, individual_id) AS u_separator,
+      -- most members share the household's surname (shared_surname_rate), others have their own
+      IF(u_surname < 0.8D /* shared_surname_rate */,
+         idgraph_hash(42, 204, household_id),
+         idgraph_hash(42, 207, individual_id)) AS h_last,
+      u_age,
+      u_education,
+      u_created
     FROM (
+      SELECT
+        h.household_id * 8 + s.slot AS individual_id,
+        h.household_id,
+        h.created_at AS household_created_at,
+        idgraph_uniform(42, 201, h.household_id * 8 + s.slot) AS u_gender,
+        idgraph_uniform(42, 203, h.household_id * 8 + s.slot) AS u_surname,
+        idgraph_uniform_open(42, 206, h.household_id * 8 + s.slot) AS u_age,
+        idgraph_uniform(42, 208, h.household_id * 8 + s.slot) AS u_education,
+        idgraph_uniform(42, 209, h.household_id * 8 + s.slot) AS u_created
+      FROM (
     /* table(households): the query of sql/households.sql, recomputed (no join) */
     SELECT
       household_id,
-      -- size by the configured shares (US Census CPS); exactly this many individuals exist
+      -- adults by the configured shares (docs/realism.md); exactly this many individuals exist
       /* choice(household_size_weights): thresholds are the cumulative weights */ CASE
-          WHEN u_size < 0.289D THEN 1
-          WHEN u_size < 0.638D THEN 2
-          WHEN u_size < 0.789D THEN 3
-          WHEN u_size < 0.913D THEN 4
-          WHEN u_size < 0.97D THEN 5
-          WHEN u_size < 0.99D THEN 6
-          WHEN u_size < 0.997D THEN 7
+          WHEN u_size < 0.33D THEN 1
+          WHEN u_size < 0.8D THEN 2
+          WHEN u_size < 0.93D THEN 3
+          WHEN u_size < 0.98D THEN 4
+          WHEN u_size < 0.995D THEN 5
+          WHEN u_size < 0.999D THEN 6
+          WHEN u_size < 0.9997D THEN 7
           ELSE 8
         END AS household_size,
       -- income bracket by the configured weights
@@ -106,6 +124,7 @@ FROM (
       FROM range(0, 100)
     )
   ) h
-    LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+      LATERAL VIEW explode(sequence(0, h.household_size - 1)) s AS slot
+    )
   )
 )
