@@ -281,7 +281,7 @@ class _Reader:
             close = _close(masked, m.end() - 1)
             args = split_args(masked[m.end() : close])
             seed = re.fullmatch(r"__t(\d+)__", args[0]) if args else None
-            if seed and self.masked.templates[int(seed.group(1))] == "seed" and len(args) == 3:
+            if seed and self.masked.templates[int(seed.group(1))] == "seed" and len(args) >= 3:
                 facts.salts[f"{m.group(1)} {args[1]} <- {self.masked.unmask(args[2])}"] = None
                 # the salt is the stream's name, not a constant of the formula
                 text = text.replace(f"{args[0]}, {args[1]},", f"{args[0]}, _,", 1)

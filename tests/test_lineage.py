@@ -43,7 +43,7 @@ def test_lineage_names_salts_keys_config_and_formula():
     assert size.salts == ["idgraph_uniform 101 <- id"] and size.config == ["household_size_weights"]
     assert "choice" in size.formula
     age = by["individuals", "age"]
-    assert any(s.startswith("idgraph_normal 206 <- ") for s in age.salts)
+    assert any(s.startswith("idgraph_uniform_open 206 <- ") for s in age.salts)  # truncated normal by inverse CDF
     assert {"age_mean", "age_sd", "age_min", "age_max"} <= set(age.config) and "0.5D" in age.constants
     created = by["individuals", "created_at"]
     assert "households.created_at" in created.parents and "window_seconds" in created.formula
