@@ -112,8 +112,12 @@ def draw_consumers(sql: str) -> dict[tuple, set[str]]:
         if name not in _DRAWS:
             continue
         family, offsets = _DRAWS[name]
-        salt, key = int(call.expressions[1].sql()), call.expressions[2].sql(dialect="spark")
-        ids = [(family, salt + offset, key) for offset in offsets]
+        # a salt picked per case (IF(type = 'ctv_id', 316, 303)) is one stream per branch
+        salt_expr, key = call.expressions[1], call.expressions[2].sql(dialect="spark")
+        salts = [int(salt_expr.sql())] if isinstance(salt_expr, e.Literal) else [
+            int(literal.this) for literal in salt_expr.find_all(e.Literal) if literal.is_int]
+        assert salts, f"no salt in {call.sql(dialect='spark')}"
+        ids = [(family, salt + offset, key) for salt in salts for offset in offsets]
         parent = call.parent
         if isinstance(parent, e.Alias):
             holders.setdefault(parent.alias, []).extend(ids)
