@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import ConfigError, GraphConfig
+from .integrity import CorruptOutputError
 from .keys import TABLES
 from .lock import OutputLockedError
 from .sinks import TableWriteError
@@ -240,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputLockedError as exc:
         print(f"idgraph {args.command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except CorruptOutputError as exc:
+        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
+        return 1
     except TableWriteError as exc:
         print(f"idgraph {args.command}: {exc}; the earlier output, if any, is untouched", file=sys.stderr)
         return 1

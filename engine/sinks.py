@@ -51,7 +51,13 @@ class DirectorySink:
     def __init__(self, out: str | os.PathLike, format: str = "delta", overwrite: bool = False) -> None:
         if format not in DIRECTORY_FORMATS:
             raise ConfigError("format", format, f"one of {list(DIRECTORY_FORMATS)} for a local folder")
-        self.out = Path(out).expanduser().absolute()
+        text = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+            raise ConfigError("out", out, "a folder path (non-empty text without NUL characters)")
+        # Lexically normalised: "a/../b" is "b", and the name is never "." or "..".
+        self.out = Path(os.path.abspath(os.path.expanduser(text)))
+        if not self.out.name:
+            raise ConfigError("out", out, "a folder path inside some parent folder, not the filesystem root")
         self.format = format
         self.overwrite = overwrite
         self.staging = self.out.parent / f"{_staging_prefix(self.out)}{uuid.uuid4().hex[:12]}"
@@ -66,9 +72,11 @@ class DirectorySink:
     def prepare(self) -> None:
         """Take the output's lock, clean killed runs' leftovers, refuse an existing output
         (unless overwriting): all before any Spark work."""
-        if self.out.exists() and not self.out.is_dir():
-            raise ConfigError("out", str(self.out), "a folder path (a file is in the way)")
         try:
+            if self.out.is_symlink():
+                raise ConfigError("out", str(self.out), "a real folder path, not a symbolic link (give the folder it points to)")
+            if os.path.lexists(self.out) and not self.out.is_dir():
+                raise ConfigError("out", str(self.out), "a folder path (a file is in the way)")
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.lock.acquire()
         except OSError as exc:
