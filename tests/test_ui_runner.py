@@ -153,10 +153,11 @@ def test_history_survives_a_restart_and_stale_active_runs_become_interrupted(tmp
 
 def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path):
     out = tmp_path / "graph"
-    (tmp_path / ".graph.old-1").mkdir()
-    (tmp_path / ".graph.staging-2").mkdir()
+    (tmp_path / ".graph.old-0123456789ab").mkdir()
+    (tmp_path / ".graph.old-0123456789ab" / "_manifest.json").write_text("{}")
+    (tmp_path / ".graph.staging-ba9876543210").mkdir()
     clean_partial_output(out)
-    assert out.is_dir() and not list(tmp_path.glob(".graph.*"))
+    assert (out / "_manifest.json").is_file() and not list(tmp_path.glob(".graph.*"))
 
 
 def test_progress_events_fold_into_the_record():
