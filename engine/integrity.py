@@ -66,7 +66,9 @@ def table_files(folder: Path, format: str) -> list[Path]:
     if format == "delta":
         import deltalake
 
-        return [folder / f for f in deltalake.DeltaTable(str(folder)).files()]
+        from urllib.parse import unquote, urlparse
+
+        return [Path(unquote(urlparse(uri).path)) for uri in deltalake.DeltaTable(str(folder)).file_uris()]
     return sorted(folder.glob("*.parquet"))
 
 
