@@ -43,14 +43,15 @@ def limit_file_size() -> None:
 @pytest.mark.slow
 def test_a_write_failing_part_way_is_one_line_exit_1_and_the_earlier_output_is_intact(earlier_graph, tmp_path):
     out, digest = earlier_graph
-    config = tmp_path / "big_campaigns.json"
+    config = tmp_path / "configs" / "big_campaigns.json"
+    config.parent.mkdir()
     config.write_text(json.dumps({"households": 50, "content_items": 100, "campaigns": 400_000, "partitions": 1}))
     result = run_idgraph("generate", "--config", str(config), "--format", "parquet", "--out", str(out), "--overwrite", preexec_fn=limit_file_size)
     last = result.stderr.strip().splitlines()[-1]
     assert result.returncode == 1, result.stderr[-3000:]
     assert last.startswith("idgraph generate: could not write campaigns: File too large"), last
     assert folder_digest(out) == digest  # the earlier graph, untouched
-    assert siblings(out) == [], "no staging folder, no lock file left"
+    assert siblings(out) == ["configs"], "no staging folder, no lock file left"
     record("disk_full", {"limit_bytes": FILE_SIZE_LIMIT, "message": last, "exit": result.returncode})
 
 
