@@ -141,7 +141,7 @@ def test_history_survives_a_restart_and_stale_active_runs_become_interrupted(tmp
     # A run an app left "running" when it was killed outright, with its staging folder.
     stale = {**runner.snapshot(done), "run_id": "20261130t000000-abcdef", "status": "running", "spec": spec(tmp_path, "b")}
     store.save_run(stale)
-    (tmp_path / "out" / ".b.staging-123").mkdir()
+    (tmp_path / "out" / ".b.staging-0123456789ab").mkdir()
     again = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER)
     try:
         statuses = {r["run_id"]: r["status"] for r in again.runs_for("s1")}
