@@ -78,10 +78,21 @@ def pytest_sessionfinish(session, exitstatus):
 
     from reliability import FIGURES, ROOT, render_report
 
+    import datetime as _dt
+    import json
+
     peaks = {
         "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
     }
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     seconds = time.monotonic() - session.config._reliability_started
-    (ROOT / "docs" / "reliability.md").write_text(render_report(FIGURES, _OUTCOMES, seconds, machine, peaks))
+    # Figures and outcomes are merged into docs/reliability.json, so a run of one file
+    # updates its own rows; the Markdown is rendered from the merged record.
+    store = ROOT / "docs" / "reliability.json"
+    data = json.loads(store.read_text()) if store.exists() else {"figures": {}, "outcomes": {}}
+    data["figures"].update(FIGURES)
+    data["outcomes"].update(_OUTCOMES)
+    data.update(machine=machine, seconds=round(seconds), peaks=peaks, written=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    store.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    (ROOT / "docs" / "reliability.md").write_text(render_report(data["figures"], data["outcomes"], data["seconds"], machine, peaks))
