@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/graph
 
-.PHONY: setup setup-test run test bench golden java clean
+.PHONY: setup setup-test run test reliability bench golden java clean
 
 java:
 	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
@@ -35,6 +35,10 @@ test: setup-test
 
 golden: setup
 	$(BIN)/idgraph sql --golden-update
+
+# The reliability suite alone, writing docs/reliability.md from its run.
+reliability: setup-test
+	$(BIN)/python -m pytest -q tests/test_reliability_output.py tests/test_reliability_corrupt.py tests/test_reliability_fuzz.py tests/test_reliability_faults.py --reliability-report
 
 bench: setup-test
 	$(BIN)/idgraph bench

@@ -1,7 +1,8 @@
 """The `idgraph` command line: generate, validate, profile, sql, lineage, row, bench, ui.
 
 Bad input exits with status 2 and a message naming the field, before any Spark work
-and without creating the output; a failed check exits 1.
+and without creating the output; a failed check or write exits 1 (a write failure as
+one line naming the table and the cause); an output another run is writing exits 3.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import ConfigError, GraphConfig
+from .integrity import CorruptOutputError
 from .keys import TABLES
+from .lock import OutputLockedError
+from .sinks import TableWriteError
+
+# Exit status of a run refused because another run is writing the same output.
+EXIT_LOCKED = 3
 
 # Subcommands implemented in other packages: name -> (module, help). Each module has
 # add_arguments(parser) and run(args) -> int.
@@ -231,6 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except OutputLockedError as exc:
+        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except CorruptOutputError as exc:
+        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except TableWriteError as exc:
+        print(f"idgraph {args.command}: {exc}; the earlier output, if any, is untouched", file=sys.stderr)
+        return 1
     except ConfigError as exc:
         print(f"idgraph {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from .build import builders, resolve_partitions
 from .config import ConfigError, GraphConfig
+from .integrity import read_manifest  # noqa: F401  (re-exported: the manifest of a finished run)
 from .keys import TABLES
 from .sinks import FORMATS, MANIFEST, DirectorySink, Sink, TableSink
 from .sql_identity import sql_identity
@@ -46,6 +47,7 @@ def make_sink(
     spark: SparkSession | None = None,
     table_names: Mapping[str, str] | None = None,
     table_properties: Mapping[str, str] | None = None,
+    sink: Sink | None = None,
 ) -> Sink:
     """The sink for a destination: a local folder for delta/parquet, catalog tables for `table`."""
     if format not in FORMATS:
@@ -57,6 +59,25 @@ def make_sink(
             raise ConfigError("spark", None, "a session with a catalog for --format table")
         return TableSink(spark, out, overwrite, table_names, table_properties)
     return DirectorySink(out, format, overwrite)
+
+
+def preflight(
+    config: GraphConfig,
+    out: str,
+    format: str = "delta",
+    overwrite: bool = False,
+    spark: SparkSession | None = None,
+    table_names: Mapping[str, str] | None = None,
+    table_properties: Mapping[str, str] | None = None,
+    sink: Sink | None = None,
+) -> Sink:
+    """Every check `generate` makes before any Spark work: the config, the destination, and
+    (for a folder) the output's lock and existence. Returns the prepared sink, which the
+    caller commits or aborts; a refusal is a ConfigError naming the field."""
+    config.validate()
+    sink = sink or make_sink(out, format, overwrite, spark, table_names, table_properties)
+    sink.prepare()
+    return sink
 
 
 def generate(
@@ -76,10 +97,8 @@ def generate(
     `sink`: a ready sink instead of make_sink's (the Databricks job builds its TableSink
     with clustering keys and comments).
     """
-    config.validate()
     report = on_progress or (lambda event: None)
-    sink = sink or make_sink(out, format, overwrite, spark, table_names, table_properties)
-    sink.prepare()
+    sink = preflight(config, out, format, overwrite, spark, table_names, table_properties, sink=sink)
     started = time.perf_counter()
     manifest: dict[str, Any] = {
         "seed": config.seed,
@@ -196,16 +215,6 @@ def _cancel_spark_jobs(spark: SparkSession) -> None:
         spark.interruptAll()
     except Exception:
         pass
-
-
-def read_manifest(out: str | Path) -> dict[str, Any]:
-    """The `_manifest.json` of a finished local run."""
-    import json
-
-    path = Path(out) / MANIFEST
-    if not path.exists():
-        raise ConfigError("out", str(out), f"a folder written by `idgraph generate` (no {MANIFEST} in it)")
-    return json.loads(path.read_text())
 
 
 def _now() -> str:

@@ -399,10 +399,10 @@ def profile_frames(
 
 def profile(out: str | Path, spark: SparkSession | None = None) -> Report:
     """Profile a run folder written by `idgraph generate` against the config in its manifest."""
-    from .generate import read_manifest
+    from .integrity import check_folder
     from .validate import load_tables
 
-    config = GraphConfig.from_dict(read_manifest(out)["config"])
+    config = GraphConfig.from_dict(check_folder(out)["config"])  # a damaged folder is named before Spark starts
     if spark is None:
         from .session import local_session
 

@@ -1,9 +1,11 @@
 """Where tables go: a local directory (Delta or Parquet) or catalog tables through Spark.
 
 A directory run writes every table into a staging folder beside the output and moves it
-into place only when all tables and the manifest are complete, so a failed or
-interrupted run never leaves a half-written table under the output name, and an
-overwritten output stays intact until the new one is whole. Local Delta needs no Maven
+into place only when all tables and the manifest are complete (in one step: see
+engine/fsmove.py), so a failed or killed run never leaves a half-written table under the
+output name, and an overwritten output stays intact until the new one is whole. The run
+holds the output's lock (engine/lock.py) throughout, and the next run cleans what a
+killed one left behind. Local Delta needs no Maven
 jars: Spark writes Parquet and the `deltalake` package adds the Delta log.
 """
 
@@ -19,6 +21,8 @@ from typing import Any, Mapping, Protocol, Sequence
 from pyspark.sql import DataFrame, SparkSession
 
 from .config import ConfigError
+from .fsmove import exchange, move_noreplace
+from .lock import OutputLock
 
 DIRECTORY_FORMATS = ("delta", "parquet")
 FORMATS = DIRECTORY_FORMATS + ("table",)
@@ -37,61 +41,176 @@ class Sink(Protocol):
 
 
 class DirectorySink:
-    """Tables as folders `out/<table>/` in Delta or Parquet, plus `out/_manifest.json`."""
+    """Tables as folders `out/<table>/` in Delta or Parquet, plus `out/_manifest.json`.
+
+    From `prepare` to `commit` or `abort` the run holds the output's lock (engine/lock.py):
+    a second run aimed at the same folder is refused at once, and leftovers of runs that
+    were killed (their staging and `.old-` folders) are cleaned under the lock.
+    """
 
     def __init__(self, out: str | os.PathLike, format: str = "delta", overwrite: bool = False) -> None:
         if format not in DIRECTORY_FORMATS:
             raise ConfigError("format", format, f"one of {list(DIRECTORY_FORMATS)} for a local folder")
-        self.out = Path(out).expanduser().absolute()
+        text = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+            raise ConfigError("out", out, "a folder path (non-empty text without NUL characters)")
+        # Lexically normalised: "a/../b" is "b", and the name is never "." or "..".
+        self.out = Path(os.path.abspath(os.path.expanduser(text)))
+        if not self.out.name:
+            raise ConfigError("out", out, "a folder path inside some parent folder, not the filesystem root")
         self.format = format
         self.overwrite = overwrite
-        self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
+        self.staging = self.out.parent / f"{_staging_prefix(self.out)}{uuid.uuid4().hex[:12]}"
+        self.lock = OutputLock(self.out)
+        # Leftover folders of killed runs this run removed, and the output it restored.
+        self.cleaned: list[str] = []
 
     @property
     def location(self) -> str:
         return str(self.out)
 
     def prepare(self) -> None:
-        """Refuse an existing output (unless overwriting) before any Spark work."""
-        if self.out.exists() and not self.overwrite:
-            raise OutputExistsError("out", str(self.out), "a path that does not exist yet, or --overwrite to replace it")
-        if self.out.exists() and not self.out.is_dir():
-            raise ConfigError("out", str(self.out), "a folder path (a file is in the way)")
+        """Take the output's lock, clean killed runs' leftovers, refuse an existing output
+        (unless overwriting): all before any Spark work."""
         try:
+            if self.out.is_symlink():
+                raise ConfigError("out", str(self.out), "a real folder path, not a symbolic link (give the folder it points to)")
+            if os.path.lexists(self.out) and not self.out.is_dir():
+                raise ConfigError("out", str(self.out), "a folder path (a file is in the way)")
             self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.staging.mkdir()
+            self.lock.acquire()
         except OSError as exc:
             raise ConfigError("out", str(self.out), f"a writable location ({exc.strerror})") from None
+        try:
+            self.cleaned = clean_leftovers(self.out)
+            if self.out.exists() and not self.overwrite:
+                raise OutputExistsError("out", str(self.out), "a path that does not exist yet, or --overwrite to replace it")
+            self.staging.mkdir()
+        except OSError as exc:
+            self.lock.release()
+            raise ConfigError("out", str(self.out), f"a writable location ({exc.strerror})") from None
+        except BaseException:
+            self.lock.release()
+            raise
 
     def write(self, table: str, df: DataFrame) -> dict[str, Any]:
         from .session import apply_file_output_conf
 
         path = self.staging / table
-        apply_file_output_conf(df.sparkSession)  # microsecond timestamps in the Parquet files
-        # "error", not its alias "errorifexists": Spark Connect's client knows only the former.
-        df.write.options(**parquet_options(df)).mode("error").parquet(str(path))
-        # Hadoop's local checksum and marker files are not part of the table.
-        for stray in [*path.glob("_SUCCESS"), *path.glob(".*.crc")]:
-            stray.unlink()
-        if self.format == "delta":
-            import deltalake
+        try:
+            apply_file_output_conf(df.sparkSession)  # microsecond timestamps in the Parquet files
+            # "error", not its alias "errorifexists": Spark Connect's client knows only the former.
+            df.write.options(**parquet_options(df)).mode("error").parquet(str(path))
+            # Hadoop's local checksum and marker files are not part of the table.
+            for stray in [*path.glob("_SUCCESS"), *path.glob(".*.crc")]:
+                stray.unlink()
+            if self.format == "delta":
+                import deltalake
 
-            deltalake.convert_to_deltalake(str(path))
-        return parquet_stats(path)
+                deltalake.convert_to_deltalake(str(path))
+            return parquet_stats(path)
+        except Exception as exc:
+            raise TableWriteError(table, exc) from exc
 
     def commit(self, manifest: Mapping[str, Any]) -> None:
-        """Write the manifest, then swap the finished staging folder into place."""
-        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        old = None
-        if self.out.exists():
-            old = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
-            os.rename(self.out, old)
-        os.rename(self.staging, self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        """Write the manifest, then put the finished staging folder in place in one step."""
+        try:
+            try:
+                (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+            except OSError as exc:
+                raise TableWriteError(MANIFEST, exc) from exc
+            if not self.overwrite or not self.out.exists():
+                try:
+                    move_noreplace(self.staging, self.out)
+                except FileExistsError:
+                    raise OutputExistsError("out", str(self.out), "a path that does not exist yet, or --overwrite to replace it (it appeared during the run)") from None
+            elif exchange(self.staging, self.out):
+                shutil.rmtree(self.staging, ignore_errors=True)  # now the previous output
+            else:
+                old = self.out.parent / f"{_old_prefix(self.out)}{uuid.uuid4().hex[:12]}"
+                os.rename(self.out, old)  # a kill here is repaired by the next run's clean_leftovers
+                os.rename(self.staging, self.out)
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            self.lock.release()
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
+
+
+class TableWriteError(RuntimeError):
+    """Writing one table (or the manifest) failed: names the table and the cause in one line."""
+
+    def __init__(self, table: str, cause: BaseException) -> None:
+        self.table = table
+        self.cause = describe_write_failure(cause)
+        super().__init__(f"could not write {table}: {self.cause}")
+
+
+# Causes worth naming as they are, found anywhere in a (Java) exception's text.
+_KNOWN_CAUSES = (
+    "No space left on device",
+    "File too large",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "Input/output error",
+    "Too many open files",
+)
+
+
+def describe_write_failure(exc: BaseException) -> str:
+    """One line for a failed write: a known I/O cause when the text names one, else its first line."""
+    text = str(exc)
+    for cause in _KNOWN_CAUSES:
+        if cause.lower() in text.lower():
+            return cause
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return first[:300]
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.staging-"
+
+
+def _old_prefix(out: Path) -> str:
+    return f".{out.name}.old-"
+
+
+def _leftover(out: Path, name: str, prefix: str) -> bool:
+    """Whether `name` is one of our `<prefix><12 hex>` folders (not another output's)."""
+    suffix = name[len(prefix):] if name.startswith(prefix) else ""
+    return len(suffix) == 12 and all(c in "0123456789abcdef" for c in suffix)
+
+
+def clean_leftovers(out: Path) -> list[str]:
+    """Remove the staging and `.old-` folders killed runs left beside `out`; call holding its lock.
+
+    A run killed between moving the previous output aside and moving the new one in
+    (only where folders cannot be swapped in one step) leaves no `out` but a whole
+    previous output in `.old-`: that one is moved back first. Returns what was done.
+    """
+    out = Path(out)
+    done: list[str] = []
+    try:
+        names = os.listdir(out.parent)
+    except FileNotFoundError:
+        return done
+    olds = [out.parent / n for n in names if _leftover(out, n, _old_prefix(out))]
+    stagings = [out.parent / n for n in names if _leftover(out, n, _staging_prefix(out))]
+    if not os.path.lexists(out):
+        complete = sorted((o for o in olds if (o / MANIFEST).is_file()), key=lambda o: o.stat().st_mtime)
+        if complete:
+            os.rename(complete[-1], out)
+            olds.remove(complete[-1])
+            done.append(f"restored {complete[-1].name}")
+    for leftover in olds + stagings:
+        shutil.rmtree(leftover, ignore_errors=True)
+        done.append(f"removed {leftover.name}")
+    return done
 
 
 class TableSink:

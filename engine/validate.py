@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from pyspark.sql import DataFrame, SparkSession
 
 from .config import ConfigError, GraphConfig
-from .generate import read_manifest
+from .integrity import VERIFY_CHECKSUMS, CorruptOutputError, check_folder, scan, table_files
 from .keys import TABLES
 from .render import SQL_DIR, Renderer
 
@@ -60,7 +60,9 @@ def load_tables(spark: SparkSession, out: str | Path, tables: Mapping[str, str] 
     """The tables of a local run folder as DataFrames, registered as temporary views.
 
     Delta tables are read through their Delta log (`deltalake` lists the live files), so
-    Spark needs no Delta jars; Parquet folders are read directly. `tables` maps a table
+    Spark needs no Delta jars; Parquet folders are read directly. A folder is audited
+    first and read once in full (engine/integrity.py): a damaged one raises
+    CorruptOutputError naming each bad table. `tables` maps a table
     to a catalog table name instead, for runs written with `--format table`.
     """
     frames: dict[str, DataFrame] = {}
@@ -68,16 +70,17 @@ def load_tables(spark: SparkSession, out: str | Path, tables: Mapping[str, str] 
         for table, name in tables.items():
             frames[table] = spark.table(name)
     else:
-        manifest = read_manifest(out)
+        manifest = check_folder(out)
+        reader = spark.read.options(**VERIFY_CHECKSUMS)
         for table in manifest["tables"]:
             path = Path(out) / table
             if manifest["format"] == "delta":
-                import deltalake
-
-                files = deltalake.DeltaTable(str(path)).file_uris()
-                frames[table] = spark.read.parquet(*files)
+                frames[table] = reader.parquet(*(str(f) for f in table_files(path, "delta")))
             else:
-                frames[table] = spark.read.parquet(str(path))
+                frames[table] = reader.parquet(str(path))
+        problems = scan(frames)
+        if problems:
+            raise CorruptOutputError(out, problems)
     for table, df in frames.items():
         df.createOrReplaceTempView(table)
     return frames
@@ -94,7 +97,7 @@ def validate(
     if config is None:
         if out is None:
             raise ConfigError("config", None, "the run's config when validating catalog tables")
-        config = GraphConfig.from_dict(read_manifest(out)["config"])
+        config = GraphConfig.from_dict(check_folder(out)["config"])
     if spark is None:
         from .session import local_session
 

@@ -47,3 +47,52 @@ def daemons(tmp_path):
         yield started
     finally:
         started.stop()
+
+
+# ---- docs/reliability.md: written from the reliability suite's run when asked -------------
+_OUTCOMES: dict[str, str] = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--reliability-report", action="store_true", help="write docs/reliability.md from this run's reliability tests")
+
+
+def pytest_runtest_logreport(report):
+    if "test_reliability" in report.nodeid and (report.when == "call" or report.outcome != "passed"):
+        _OUTCOMES[report.nodeid] = report.outcome
+
+
+def pytest_sessionstart(session):
+    import time
+
+    session.config._reliability_started = time.monotonic()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not session.config.getoption("--reliability-report") or not _OUTCOMES:
+        return
+    import os
+    import platform
+    import resource
+    import time
+
+    from reliability import FIGURES, ROOT, render_report
+
+    import datetime as _dt
+    import json
+
+    peaks = {
+        "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+    }
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    seconds = time.monotonic() - session.config._reliability_started
+    # Figures and outcomes are merged into docs/reliability.json, so a run of one file
+    # updates its own rows; the Markdown is rendered from the merged record.
+    store = ROOT / "docs" / "reliability.json"
+    data = json.loads(store.read_text()) if store.exists() else {"figures": {}, "outcomes": {}}
+    data["figures"].update(FIGURES)
+    data["outcomes"].update(_OUTCOMES)
+    data.update(machine=machine, seconds=round(seconds), peaks=peaks, written=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    store.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    (ROOT / "docs" / "reliability.md").write_text(render_report(data["figures"], data["outcomes"], data["seconds"], machine, peaks))

@@ -141,7 +141,7 @@ def test_history_survives_a_restart_and_stale_active_runs_become_interrupted(tmp
     # A run an app left "running" when it was killed outright, with its staging folder.
     stale = {**runner.snapshot(done), "run_id": "20261130t000000-abcdef", "status": "running", "spec": spec(tmp_path, "b")}
     store.save_run(stale)
-    (tmp_path / "out" / ".b.staging-123").mkdir()
+    (tmp_path / "out" / ".b.staging-0123456789ab").mkdir()
     again = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER)
     try:
         statuses = {r["run_id"]: r["status"] for r in again.runs_for("s1")}
@@ -153,10 +153,11 @@ def test_history_survives_a_restart_and_stale_active_runs_become_interrupted(tmp
 
 def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path):
     out = tmp_path / "graph"
-    (tmp_path / ".graph.old-1").mkdir()
-    (tmp_path / ".graph.staging-2").mkdir()
+    (tmp_path / ".graph.old-0123456789ab").mkdir()
+    (tmp_path / ".graph.old-0123456789ab" / "_manifest.json").write_text("{}")
+    (tmp_path / ".graph.staging-ba9876543210").mkdir()
     clean_partial_output(out)
-    assert out.is_dir() and not list(tmp_path.glob(".graph.*"))
+    assert (out / "_manifest.json").is_file() and not list(tmp_path.glob(".graph.*"))
 
 
 def test_progress_events_fold_into_the_record():

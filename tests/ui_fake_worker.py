@@ -27,7 +27,8 @@ def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     fake = spec.get("fake", {})
     out = Path(spec["out"])
-    staging = out.parent / f".{out.name}.staging-fake{os.getpid()}"
+    # named as the engine names its staging folders (12 hex digits), so its cleanup knows them
+    staging = out.parent / f".{out.name}.staging-{os.getpid():012x}"
     staging.mkdir(parents=True)
     (staging / "pid").write_text(str(os.getpid()))
     emit({"event": "spark_starting"})

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from engine.config import ConfigError
+from engine.lock import OutputLock, OutputLockedError
+from engine.sinks import clean_leftovers
 
 from .state import Store, new_run_id, utc_now
 
@@ -85,21 +86,18 @@ def staging_folders(out: str | os.PathLike) -> list[Path]:
 
 
 def clean_partial_output(out: str | os.PathLike) -> list[Path]:
-    """Remove staging folders of `out`; put back an old output an interrupted swap moved aside.
-
-    The engine's commit renames the old output to `.<name>.old-*` and the staging folder
-    into place; interrupted between the two, the old output is restored. Returns what was
-    removed.
+    """Remove what a stopped run left beside `out`: the engine's own cleanup
+    (`engine.sinks.clean_leftovers`: staging folders, and an old output an interrupted swap
+    moved aside is put back), under the output's lock. Returns the staging folders removed;
+    nothing is touched while another live run holds the lock.
     """
     out = Path(out)
     removed = staging_folders(out)
-    for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
-    olds = sorted(out.parent.glob(f".{out.name}.old-*"))
-    if olds and not out.exists():
-        os.rename(olds.pop(), out)
-    for folder in olds:
-        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with OutputLock(out):
+            clean_leftovers(out)
+    except OutputLockedError:
+        return []
     return removed
 
 
