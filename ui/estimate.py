@@ -82,6 +82,22 @@ def machine_cores(cores: str = "*") -> int:
     return int(cores) if str(cores).isdigit() else os.cpu_count() or 1
 
 
+def _group_by_scale(cells: list[tuple[str, dict[str, Any]]], cores: int) -> dict[int, list[tuple[str, dict[str, Any]]]]:
+    groups: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for name, cell in cells:
+        if cell["cores"] == cores:
+            groups.setdefault(cell["households"], []).append((name, cell))
+    return groups
+
+
+def _median_cell(measured: list[tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+    """Of several runs of one scale, the one with the median cold wall (the lower of the two
+    middle ones): a run measured while the machine was busy with other work is an outlier
+    that neither the newest-wins rule nor a mean should let drive the estimate."""
+    ranked = sorted(measured, key=lambda item: item[1]["cold_wall_seconds"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def estimate(households: int, expected: Mapping[str, int], folder: Path, cores: int) -> Estimate | None:
     """The estimate for a run of `households` with `expected` rows per table; None without results."""
     cells = read_cells(folder)
@@ -89,9 +105,9 @@ def estimate(households: int, expected: Mapping[str, int], folder: Path, cores: 
         return None
     nearest = min({c["cores"] for _, c in cells}, key=lambda n: (abs(n - cores), -n))
     by_scale: dict[int, tuple[str, dict[str, Any]]] = {}
-    for name, cell in cells:  # the newest file wins for a scale measured twice (names are timestamps)
-        if cell["cores"] == nearest:
-            by_scale[cell["households"]] = (name, _cell_figures(cell))
+    for scale, measured in _group_by_scale(cells, nearest).items():
+        name, cell = _median_cell(measured)
+        by_scale[scale] = (name, _cell_figures(cell))
     scales = sorted(by_scale)
 
     def figure(get: Any) -> float:
