@@ -21,7 +21,7 @@ from .session import local_session
 from .sinks import OutputExistsError
 from .validate import CheckResult, load_tables, validate
 
-__version__ = "0.2.1"
+__version__ = "0.2.2"
 
 __all__ = [
     "CheckResult",

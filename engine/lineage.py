@@ -1,13 +1,13 @@
 """Column lineage, read from the generator templates themselves (never written by hand).
 
 Each table file is a stack of SELECTs over a row source (a key range, a parent table's
-query, LATERAL VIEW positions). For every output column the parser follows its
-expression down the stack and collects what it is made of: the salts and the key each
-one hashes, the macros and functions (the distribution or formula), the config fields
-and hard-coded constants, the parent-table columns it recomputes and the row keys it
-derives from. Templates are read unexpanded, so macro names and config fields survive;
-a shared macro is read through its body in `sql/macros.sql`. `sql/LINEAGE.md` is
-`render_markdown(lineage())`, kept current by a test.
+query, LATERAL VIEW positions), nested or named as the steps of a WITH. For every output
+column the parser follows its expression down the stack and collects what it is made of:
+the salts and the key each one hashes, the macros and functions (the distribution or
+formula), the config fields and hard-coded constants, the parent-table columns it
+recomputes and the row keys it derives from. Templates are read unexpanded, so macro names
+and config fields survive; a shared macro is read through its body in `sql/macros.sql`.
+`sql/LINEAGE.md` is `render_markdown(lineage())`, kept current by a test.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ _IDENT = re.compile(r"(?<![\w.])(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\b(?!\s*\()")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:E-?\d+)?[DL]?)(?![\w.])")
 _PLACEHOLDER = re.compile(r"__([tsc])(\d+)__")
 _ALIAS = re.compile(r"\s+AS\s+([A-Za-z_]\w*)\s*$", re.S)
+# A named step of a WITH (comments before it masked): `people AS (`.
+_STEP = re.compile(r"(?:\s*__c\d+__)*\s*([A-Za-z_]\w*)\s+AS\s*\(", re.S)
+# A row source that names a step, with an optional alias: `FROM people i`.
+_NAMED_SOURCE = re.compile(r"([A-Za-z_]\w*)(?:\s+(?!LATERAL\b|WHERE\b)[A-Za-z_]\w*)?\b")
 _LATERAL = re.compile(r"LATERAL\s+VIEW\s+explode\s*\(", re.S)
 
 
@@ -215,12 +219,13 @@ class _Reader:
         self.table = table
         self.sql_dir = sql_dir
         self.masked = _mask(_strip_header(sql_file(table, sql_dir)))
+        self._steps: dict[str, _Level] = {}  # the named steps of a WITH, by name
         self.top = self._level(self.masked.text)
         self._memo: dict[tuple[int, str], Facts] = {}
 
     # parsing
     def _level(self, text: str) -> _Level:
-        text = text.strip()
+        text = self._with(text.strip())
         select = _top_level(text, r"\bSELECT\b")
         frm = _top_level(text, r"\bFROM\b")
         if select < 0 or frm < 0:
@@ -247,6 +252,8 @@ class _Reader:
             source = self._source(inner)
         elif (m := re.match(r"__t(\d+)__", rest)) is not None:
             source, rest = ("range", self.masked.templates[int(m.group(1))]), rest[m.end() :]
+        elif (m := _NAMED_SOURCE.match(rest)) is not None and m.group(1) in self._steps:
+            source, rest = self._steps[m.group(1)], rest[m.end() :]
         else:
             raise LineageError(f"{self.table}: unknown row source {self.masked.unmask(rest)[:80]!r}")
         laterals, clauses = {}, []
@@ -262,6 +269,21 @@ class _Reader:
         if where >= 0:
             clauses.append((rest[where:], rest[where + 5 :]))
         return _Level(columns, source, laterals, clauses)
+
+    def _with(self, text: str) -> str:
+        """Reads a leading `WITH name AS (SELECT ...), ...` into named steps; returns the
+        SELECT after it. A step may read the steps named before it."""
+        if (m := re.match(r"WITH\b", text)) is None:
+            return text
+        rest = text[m.end() :]
+        while (step := _STEP.match(rest)) is not None:
+            close = _close(rest, step.end() - 1)
+            self._steps[step.group(1)] = self._level(rest[step.end() : close])
+            rest = rest[close + 1 :]
+            if (comma := re.match(r"\s*,", rest)) is None:
+                return rest.strip()
+            rest = rest[comma.end() :]
+        raise LineageError(f"{self.table}: expected `name AS (SELECT ...)` after WITH in {self.masked.unmask(rest)[:120]!r}")
 
     def _source(self, inner: str) -> Any:
         if re.match(r"\s*SELECT\b", inner):

@@ -85,6 +85,22 @@ def test_a_column_the_reader_cannot_trace_fails(tmp_path):
         table_lineage("households", sql_dir)
 
 
+def test_named_steps_are_followed_and_a_missing_step_fails(tmp_path):
+    # identity_mappings is written as the named steps of a WITH: a column is traced through
+    # them down to the parent table, and a step read before it is named is an error
+    mapping = {c.column: c for c in LINEAGE["identity_mappings"]}
+    assert "individuals.email" in mapping["identifier_value"].parents
+    assert "idgraph_uniform 310 <- slot_id * 16 + x.g" in table_rows("identity_mappings")[0].salts
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql_dir)
+    path = sql_dir / "identity_mappings.sql"
+    text = path.read_text()
+    assert "  FROM slot_draws\n" in text
+    path.write_text(text.replace("  FROM slot_draws\n", "  FROM slot_drawz\n", 1))
+    with pytest.raises(LineageError, match="slot_drawz"):
+        table_lineage("identity_mappings", sql_dir)
+
+
 def test_cli_lineage_json_and_markdown():
     run = lambda *a: subprocess.run([sys.executable, "-m", "engine", "lineage", *a], capture_output=True, text=True, timeout=120)
     data = json.loads(run("households", "--json").stdout)
