@@ -1,5 +1,7 @@
+"""`python -m cli`: the `idgraph` command without the console script."""
+
 import sys
 
-from .cli import main
+from .main import main
 
 sys.exit(main())

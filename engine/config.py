@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .errors import ConfigError, got_text
+
 # Largest household size the key layout holds: individual_id = household_id * 8 + slot.
 MAX_HOUSEHOLD_SIZE = 8
 # Largest identifiers per person: mapping_id = individual_id * 16 + index.
@@ -41,22 +43,6 @@ IDENTIFIER_TYPES = ("email_hash", "cookie_id", "mobile_ad_id", "device_id", "ctv
 SHARED_IDENTIFIER_TYPES = ("ctv_id",)
 # Types a noisy wrong-person link can copy: personal probabilistic identifiers only.
 NOISE_IDENTIFIER_TYPES = ("cookie_id", "mobile_ad_id", "device_id")
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; names the field, the bad value and what is valid."""
-
-    def __init__(self, field: str, value: Any, expected: str) -> None:
-        self.field = field
-        self.value = value
-        self.expected = expected
-        super().__init__(f"{field}: {got_text(value)}; expected {expected}")
-
-
-def got_text(value: Any) -> str:
-    """How an error quotes the bad value: "empty" when nothing was given."""
-    return "empty" if value is None or (isinstance(value, str) and not value.strip()) else f"got {value!r}"
-
 
 
 @dataclass(frozen=True)

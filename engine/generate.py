@@ -17,13 +17,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame, SparkSession
 
 from .build import builders, resolve_partitions
-from .config import ConfigError, GraphConfig
-from .integrity import read_manifest  # noqa: F401  (re-exported: the manifest of a finished run)
+from .config import GraphConfig
+from .errors import ConfigError, SessionError
 from .keys import TABLES
-from .sinks import FORMATS, MANIFEST, DirectorySink, Sink, TableSink
+from .sinks import FORMATS, DirectorySink, Sink, TableSink
 from .sql_identity import sql_identity
 
 ProgressCallback = Callable[[dict[str, Any]], None]
@@ -56,7 +59,7 @@ def make_sink(
         raise ConfigError("out", out, "a folder path (or catalog.schema with --format table)")
     if format == "table":
         if spark is None:
-            raise ConfigError("spark", None, "a session with a catalog for --format table")
+            raise SessionError("spark", None, "a session with a catalog for --format table")
         return TableSink(spark, out, overwrite, table_names, table_properties)
     return DirectorySink(out, format, overwrite)
 
@@ -182,7 +185,7 @@ def write_tables(
 
     def write_one(index: int, table: str, frame: DataFrame | Callable[[], DataFrame]) -> dict[str, Any]:
         t0 = time.perf_counter()
-        df = frame if isinstance(frame, DataFrame) else frame()
+        df = frame() if callable(frame) else frame
         sessions.append(df.sparkSession)
         if failed.is_set():  # another table failed while this one was being planned
             raise CancelledError(f"{table}: not written, another table failed")

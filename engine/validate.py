@@ -12,7 +12,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made
+    from pyspark.sql import DataFrame, SparkSession
 
 from .config import ConfigError, GraphConfig
 from .integrity import VERIFY_CHECKSUMS, CorruptOutputError, check_folder, scan, table_files

@@ -20,12 +20,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine.config import ConfigError
-from engine.lock import OutputLock, OutputLockedError
-from engine.sinks import clean_leftovers
+from engine import ConfigError, ShuttingDownError, clean_partial_output
 
 from .state import Store, new_run_id, utc_now
 
@@ -77,28 +74,6 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
 def submission_order(record: dict[str, Any]) -> tuple[float, str]:
     """Sort key: when the run was submitted (run ids of the same second are in random order)."""
     return (record.get("submitted") or 0.0, record["run_id"])
-
-
-def staging_folders(out: str | os.PathLike) -> list[Path]:
-    """Staging folders the engine makes beside an output while writing it."""
-    out = Path(out)
-    return sorted(out.parent.glob(f".{out.name}.staging-*"))
-
-
-def clean_partial_output(out: str | os.PathLike) -> list[Path]:
-    """Remove what a stopped run left beside `out`: the engine's own cleanup
-    (`engine.sinks.clean_leftovers`: staging folders, and an old output an interrupted swap
-    moved aside is put back), under the output's lock. Returns the staging folders removed;
-    nothing is touched while another live run holds the lock.
-    """
-    out = Path(out)
-    removed = staging_folders(out)
-    try:
-        with OutputLock(out):
-            clean_leftovers(out)
-    except OutputLockedError:
-        return []
-    return removed
 
 
 class Execution(Protocol):
@@ -306,7 +281,7 @@ class Runner:
         record = {"run_id": run_id, "session_id": session_id, "kind": kind, "spec": spec, "status": "queued", "phase": "queued", "created_at": utc_now(), "submitted": time.time(), "tables": {}, **fields}
         with self._lock:
             if self._stopping:
-                raise ConfigError("launch", run_id, "an app that is not shutting down")
+                raise ShuttingDownError(f"launch {run_id}: refused, the app is shutting down")
             self._records[run_id] = record
             self.store.save_run(record)
             self._lock.notify_all()

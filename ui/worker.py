@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from engine import GraphConfig, generate, load_tables, local_session, validate
-from engine.validate import check_names
+import engine
+from engine import GraphConfig, check_names, load_tables, local_session
 
 # How often the worker checks that the app that started it is still alive, in seconds.
 _PARENT_CHECK_SECONDS = 1.0
@@ -80,10 +80,10 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
     t0 = time.perf_counter()
     spark = local_session(cores=spec.get("cores", "*"), app_name="idgraph-ui-worker")
     emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3)})
-    manifest = generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=emit)
+    manifest = engine.generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=emit)
     emit({"event": "validating", "total": len(check_names())})
     # One call, so the tables are loaded once for all checks.
-    results = validate(spec["out"], spark=spark, config=config)
+    results = engine.validate(spec["out"], spark=spark, config=config)
     for index, result in enumerate(results):
         emit({"event": "check", "index": index, "total": len(results), **result.to_dict()})
     emit({"event": "sampling"})
