@@ -11,7 +11,6 @@ no Java 17+ exits 4 (EXIT_CODES). The profile, bench and ui commands live in
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -19,17 +18,29 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import engine
-from engine import DIRECTORY_FORMATS, TABLES, ConfigError, CorruptOutputError, GraphConfig, OutputLockedError, TableWriteError
+from bench import harness as bench_harness
+from engine import (
+    DIRECTORY_FORMATS,
+    TABLES,
+    ConfigError,
+    GraphConfig,
+    IdgraphError,
+    InputError,
+    JavaMissingError,
+    OutputLockedError,
+    TableWriteError,
+)
+from ui import app as ui_app
 
-# Exit status of a run refused because another run is writing the same output.
-EXIT_LOCKED = 3
+from . import profile as profile_command
 
 # Subcommands implemented in other packages: name -> (module, help). Each module has
-# add_arguments(parser) and run(args) -> int.
+# add_arguments(parser) and run(args) -> int, and imports its heavy packages (Spark,
+# Gradio, matplotlib) only when it runs.
 EXTERNAL_COMMANDS = {
-    "profile": ("cli.profile", "compare configured and actual distributions of a run"),
-    "bench": ("bench.harness", "benchmark the generator against this machine's raw Spark write limit"),
-    "ui": ("ui.app", "start the Gradio launch form"),
+    "profile": (profile_command, "compare configured and actual distributions of a run"),
+    "bench": (bench_harness, "benchmark the generator against this machine's raw Spark write limit"),
+    "ui": (ui_app, "start the Gradio launch form"),
 }
 
 
@@ -217,35 +228,34 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_arguments(p)
     p.set_defaults(func=cmd_row)
 
-    for name, (module, help_text) in EXTERNAL_COMMANDS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
+    for name, (mod, help_text) in EXTERNAL_COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         mod.add_arguments(p)
         p.set_defaults(func=mod.run)
     return parser
 
 
+# Exit status by failure kind, first match wins: an output another run is writing 3, bad
+# input 2, no usable Java 4, any other failure idgraph reports 1 (a damaged output, a
+# failed write, as a failed check does).
+EXIT_CODES: tuple[tuple[type[IdgraphError], int], ...] = ((OutputLockedError, 3), (InputError, 2), (JavaMissingError, 4), (IdgraphError, 1))
+# What a failed write adds to its one line.
+WRITE_FAILED_NOTE = "; the earlier output, if any, is untouched"
+
+
+def exit_code(exc: IdgraphError) -> int:
+    """The exit status for a failure of this kind."""
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except OutputLockedError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except CorruptOutputError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except TableWriteError as exc:
-        print(f"idgraph {args.command}: {exc}; the earlier output, if any, is untouched", file=sys.stderr)
-        return 1
-    except ConfigError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except IdgraphError as exc:
+        note = WRITE_FAILED_NOTE if isinstance(exc, TableWriteError) else ""
+        print(f"idgraph {args.command}: {exc}{note}", file=sys.stderr)
+        return exit_code(exc)
     except KeyboardInterrupt:
         print(f"idgraph {args.command}: interrupted; nothing was left half-written", file=sys.stderr)
         return 130

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-from cli.main import add_config_arguments, config_from_args, progress_printer
+from cli.main import add_config_arguments, config_from_args, exit_code, progress_printer
 import engine
-from engine import FORMATS, ConfigError, configure, content_hashes, load_tables
+from engine import FORMATS, ConfigError, IdgraphError, configure, content_hashes, load_tables
 
 # Master URL schemes spark-submit understands (local[N] too, for trying a command out).
 MASTER_PREFIXES = ("spark://", "yarn", "k8s://", "local", "mesos://")
@@ -116,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0 on success, 2 with a message naming the field on bad input."""
     try:
         manifest = run(argv)
-    except ConfigError as exc:
+    except IdgraphError as exc:
         print(f"cli.submit: {exc}", file=sys.stderr)
-        return 2
+        return exit_code(exc)
     print(f"wrote {manifest['total_rows']:,} rows in {manifest['wall_seconds']:.1f}s to {manifest['out']}")
     return 0
 
