@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m ui.worker SPEC.json", file=sys.stderr)
         return 2
     emit = emitter(event_stream())
+    _adopt_orphans()
     signal.signal(signal.SIGTERM, _interrupt)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
@@ -131,6 +132,35 @@ def _stop_jvm(timeout: float = 3.0) -> None:
         process.wait(timeout)
     except Exception:  # the runner's SIGKILL of the group is the fallback
         pass
+    _reap_orphans()
+
+
+def _adopt_orphans() -> None:
+    """Become the reaper of this worker's orphaned descendants (Linux).
+
+    Spark's launcher script (`spark-class`) reads the JVM's command line through a bash
+    subshell and then execs the JVM, which never waits for that subshell; when the JVM
+    exits, the exited subshell would pass to PID 1, which in a container may never reap
+    it. Adopted by the worker instead, it is reaped by `_reap_orphans`.
+    """
+    try:
+        import ctypes
+
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing is adopted, nothing to reap
+        pass
+
+
+def _reap_orphans() -> None:
+    """Collect every exited child (the JVM's launcher subshell included) without waiting."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 if __name__ == "__main__":
