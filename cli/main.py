@@ -15,7 +15,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence, TextIO
 
 import engine
 from bench import harness as bench_harness
@@ -23,11 +23,16 @@ from engine import (
     DIRECTORY_FORMATS,
     TABLES,
     ConfigError,
+    Event,
     GraphConfig,
     IdgraphError,
     InputError,
     JavaMissingError,
     OutputLockedError,
+    ProgressCallback,
+    TableFailed,
+    TableFinished,
+    TableStarted,
     TableWriteError,
 )
 from ui import app as ui_app
@@ -75,24 +80,24 @@ def config_from_args(args: argparse.Namespace) -> GraphConfig:
     return GraphConfig.from_dict(data)
 
 
-def progress_printer(stream=sys.stderr) -> Callable[[dict[str, Any]], None]:
+def progress_printer(stream: TextIO = sys.stderr) -> ProgressCallback:
     """A generate() progress callback printing one line per table event (also used by cli.submit)."""
     started = time.perf_counter()
 
-    def report(event: dict[str, Any]) -> None:
+    def report(event: Event) -> None:
         elapsed = time.perf_counter() - started
-        if event["event"] == "started":
-            print(f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']} ...", file=stream, flush=True)
-        elif event["event"] == "finished":
-            rate = event["rows"] / event["seconds"] if event["seconds"] else 0.0
+        if isinstance(event, TableStarted):
+            print(f"[{elapsed:6.1f}s] {event.index + 1}/{event.total} {event.table} ...", file=stream, flush=True)
+        elif isinstance(event, TableFinished):
+            rate = event.rows / event.seconds if event.seconds else 0.0
             print(
-                f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']}: "
-                f"{event['rows']:,} rows in {event['seconds']:.1f}s ({rate:,.0f} rows/s)",
+                f"[{elapsed:6.1f}s] {event.index + 1}/{event.total} {event.table}: "
+                f"{event.rows:,} rows in {event.seconds:.1f}s ({rate:,.0f} rows/s)",
                 file=stream,
                 flush=True,
             )
-        elif event["event"] == "failed":
-            print(f"[{elapsed:6.1f}s] failed: {event['error']}", file=stream, flush=True)
+        elif isinstance(event, TableFailed):
+            print(f"[{elapsed:6.1f}s] failed: {event.error}", file=stream, flush=True)
 
     return report
 

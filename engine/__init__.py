@@ -25,8 +25,20 @@ from .errors import (
     TableWriteError,
     WorkspaceError,
 )
+from .events import (
+    Event,
+    ProgressCallback,
+    RunDone,
+    RunProgress,
+    TableFailed,
+    TableFinished,
+    TableStarted,
+    event_from_dict,
+    event_to_dict,
+    fold,
+)
 from .expected import expected_rows
-from .generate import WRITE_ORDER, ProgressCallback, generate, make_sink, versions, write_rank, write_tables
+from .generate import WRITE_ORDER, generate, make_sink, versions, write_rank, write_tables
 from .keys import TABLES
 from .manifest import MANIFEST, read_manifest, write_manifest
 from .render import Renderer, render_functions, render_table
@@ -48,6 +60,7 @@ __all__ = [
     "CountDistribution",
     "DIRECTORY_FORMATS",
     "DirectorySink",
+    "Event",
     "FORMATS",
     "GraphConfig",
     "IdgraphError",
@@ -58,11 +71,16 @@ __all__ = [
     "OutputLockedError",
     "ProgressCallback",
     "Renderer",
+    "RunDone",
+    "RunProgress",
     "SessionError",
     "ShuttingDownError",
     "Sink",
     "TABLES",
+    "TableFailed",
+    "TableFinished",
     "TableSink",
+    "TableStarted",
     "TableWriteError",
     "WRITE_ORDER",
     "WorkspaceError",
@@ -73,7 +91,10 @@ __all__ = [
     "configure",
     "content_hash",
     "content_hashes",
+    "event_from_dict",
+    "event_to_dict",
     "expected_rows",
+    "fold",
     "generate",
     "load_tables",
     "local_session",

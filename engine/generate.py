@@ -25,11 +25,11 @@ if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import eng
 from .build import builders, resolve_partitions
 from .config import GraphConfig
 from .errors import ConfigError, SessionError
+from .events import ProgressCallback, RunDone, TableFailed, TableFinished, TableStarted
 from .keys import TABLES
 from .sinks import FORMATS, DirectorySink, Sink, TableSink
 from .sql_identity import sql_identity
 
-ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 def versions() -> dict[str, str]:
@@ -129,9 +129,9 @@ def generate(
         sink.commit(manifest)
     except BaseException as exc:
         sink.abort()
-        report({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        report(TableFailed(f"{type(exc).__name__}: {exc}"))
         raise
-    report({"event": "done", "manifest": manifest})
+    report(RunDone(manifest))
     return manifest
 
 
@@ -189,12 +189,12 @@ def write_tables(
         sessions.append(df.sparkSession)
         if failed.is_set():  # another table failed while this one was being planned
             raise CancelledError(f"{table}: not written, another table failed")
-        report({"event": "started", "table": table, "index": index, "total": len(items)})
+        report(TableStarted(table, index, len(items)))
         stats = sink.write(table, df)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         if isinstance(sink, DirectorySink):
             stats["path"] = str(Path(sink.location) / table)
-        report({"event": "finished", "table": table, "index": index, "total": len(items), **stats})
+        report(TableFinished(table, index, len(items), stats["rows"], stats.get("bytes"), stats.get("files"), stats["seconds"], stats.get("path", "")))
         return stats
 
     if concurrency <= 1 or len(items) <= 1:

@@ -22,7 +22,16 @@ import threading
 import time
 from typing import Any, Callable, Protocol
 
-from engine import ConfigError, ShuttingDownError, clean_partial_output
+from engine import (
+    ConfigError,
+    RunDone,
+    ShuttingDownError,
+    TableFailed,
+    TableFinished,
+    TableStarted,
+    clean_partial_output,
+    event_from_dict,
+)
 
 from .state import Store, new_run_id, utc_now
 
@@ -35,25 +44,29 @@ LOG_TAIL_LINES = 15
 
 
 def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
-    """Fold one progress event (worker line or Jobs poll) into a run record, in place."""
+    """Fold one progress event (worker line or Jobs poll) into a run record, in place.
+
+    The engine's own events (engine.TableStarted, ...) are decoded once; the rest are the
+    worker's phases (Spark, checks, samples)."""
     now = event.get("time") or time.time()
     kind = event.get("event")
+    typed = event_from_dict(event)
     tables = record.setdefault("tables", {})
     if kind == "spark_starting":
         record["phase"] = "starting Spark"
     elif kind == "spark_ready":
         record["phase"] = "preparing: rendering the SQL and planning the tables"
         record["spark_seconds"] = event.get("seconds")
-    elif kind == "started":
-        record["phase"] = f"generating {event['table']} ({event['index'] + 1}/{event['total']})"
+    elif isinstance(typed, TableStarted):
+        record["phase"] = f"generating {typed.table} ({typed.index + 1}/{typed.total})"
         record.setdefault("generation_started", now)
-        tables[event["table"]] = {"status": "running", "started": now}
-    elif kind == "finished":
-        table = tables.setdefault(event["table"], {"started": now})
-        table.update(status="done", rows=event.get("rows"), bytes=event.get("bytes"), files=event.get("files"), seconds=event.get("seconds"), path=event.get("path"))
-    elif kind == "done":
-        record["manifest"] = event.get("manifest")
-        record["generation_seconds"] = (event.get("manifest") or {}).get("wall_seconds")
+        tables[typed.table] = {"status": "running", "started": now}
+    elif isinstance(typed, TableFinished):
+        table = tables.setdefault(typed.table, {"started": now})
+        table.update(status="done", rows=typed.rows, bytes=typed.bytes, files=typed.files, seconds=typed.seconds, path=typed.path)
+    elif isinstance(typed, RunDone):
+        record["manifest"] = typed.manifest
+        record["generation_seconds"] = (typed.manifest or {}).get("wall_seconds")
     elif kind == "validating":
         record["phase"] = f"validating ({event['total']} checks)"
     elif kind == "check":
@@ -62,8 +75,8 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
         record["phase"] = "reading sample rows"
     elif kind == "samples":
         record["samples"] = event.get("samples")
-    elif kind == "failed":
-        record.setdefault("error", event.get("error"))
+    elif isinstance(typed, TableFailed):
+        record.setdefault("error", typed.error)
         for table in tables.values():
             if table.get("status") == "running":
                 table["status"] = "stopped"

@@ -80,7 +80,7 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
     t0 = time.perf_counter()
     spark = local_session(cores=spec.get("cores", "*"), app_name="idgraph-ui-worker")
     emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3)})
-    manifest = engine.generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=emit)
+    manifest = engine.generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=lambda event: emit(engine.event_to_dict(event)))
     emit({"event": "validating", "total": len(check_names())})
     # One call, so the tables are loaded once for all checks.
     results = engine.validate(spec["out"], spark=spark, config=config)
@@ -104,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(json.loads(Path(argv[0]).read_text()), emit)
     except KeyboardInterrupt:
-        emit({"event": "failed", "error": "cancelled"})
+        emit(engine.event_to_dict(engine.TableFailed("cancelled")))
         return 130
     except Exception as exc:  # reported to the app, which shows it; the traceback goes to the log
         import traceback
 
         traceback.print_exc()
-        emit({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        emit(engine.event_to_dict(engine.TableFailed(f"{type(exc).__name__}: {exc}")))
         return 1
     finally:
         _stop_jvm()
