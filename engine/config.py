@@ -1,6 +1,6 @@
 """The generator's configuration: one typed, validated object that round-trips through JSON.
 
-Every number the generators use comes from here, with defaults from SPEC.md and the
+Every number the generators use comes from here, with defaults from the
 public sources cited in `docs/realism.md`. `GraphConfig.validate()` runs before any Spark
 work and raises `ConfigError` naming the field, the bad value and what would be valid.
 """

@@ -1,4 +1,4 @@
-"""Validation: the SQL checks in `sql/checks/`, one file per constraint of SPEC.md.
+"""Validation: the SQL checks in `sql/checks/`, one file per constraint the tables promise.
 
 Each check is a query returning one row with a `violations` count; a run passes when
 every count is 0. The checks run on the written tables (registered as temporary views
