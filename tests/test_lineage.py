@@ -86,7 +86,7 @@ def test_a_column_the_reader_cannot_trace_fails(tmp_path):
 
 
 def test_cli_lineage_json_and_markdown():
-    run = lambda *a: subprocess.run([sys.executable, "-m", "engine", "lineage", *a], capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "cli", "lineage", *a], capture_output=True, text=True, timeout=120)
     data = json.loads(run("households", "--json").stdout)
     assert [c["column"] for c in data["households"]["columns"]] == _output_columns("households")
     assert run("households", "--markdown").stdout.startswith("# Column lineage")
