@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import InputError
+
 SCHEMA_VERSION = 2
 # Where `idgraph bench` writes by default, and where the Benchmarks tab looks: beside this
 # package, so the answer does not depend on the folder a command was started from.
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "results"
 
 
-class ResultsSchemaError(ValueError):
+class ResultsSchemaError(InputError):
     """A results file does not follow the schema in bench/README.md."""
 
     def __init__(self, field: str, value: Any, expected: str) -> None:

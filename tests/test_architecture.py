@@ -1,4 +1,4 @@
-"""The layers hold: cli -> (ui, bench) -> engine, clients use only engine's public names, no cycles.
+"""The layers hold: cli -> ui -> bench -> engine, clients use only engine's public names, no cycles.
 
 The contracts are import-linter's, in pyproject.toml ([tool.importlinter]); this runs them.
 import-linter reads import statements (at any depth in a function), so a dynamic import
