@@ -24,7 +24,12 @@ class InputError(IdgraphError, ValueError):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{field}: {got_text(value)}; expected {expected}")
+        super().__init__(f"{field}: {self.quote(value)}; expected {expected}")
+
+    @staticmethod
+    def quote(value: Any) -> str:
+        """How the message shows the bad value (a subclass may shorten it)."""
+        return got_text(value)
 
 
 def got_text(value: Any) -> str:
