@@ -68,7 +68,7 @@ def spark_environment(spark: Any, counters: Any, work_dir: Path, written: Mappin
     concurrency and the work folder's filesystem."""
     import inspect
 
-    from engine.generate import write_tables
+    from engine import write_tables
 
     conf = dict(sorted((k, v) for k, v in spark.sparkContext.getConf().getAll() if k not in _VOLATILE_CONF))
     arguments: list[str] = []

@@ -30,8 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from engine import GraphConfig
-from engine.config import ConfigError
+from engine import DIRECTORY_FORMATS, ConfigError, GraphConfig
 
 from .compare import DEFAULT_FAIL_ABOVE, compare, compare_markdown
 from .environment import capture_environment, run_environment
@@ -42,7 +41,6 @@ from .summary import scaling, summarise_cell
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 DEFAULT_REPEAT = 5
 DEFAULT_REPLAY = 3
-DIRECTORY_FORMATS = ("delta", "parquet")
 REPO = Path(__file__).resolve().parent.parent
 # Seconds a cell gets to exit after SIGTERM before it is killed.
 _KILL_GRACE_SECONDS = 10

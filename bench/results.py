@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import InputError
+
 SCHEMA_VERSION = 2
 # Where `idgraph bench` writes by default, and where the Benchmarks tab looks: beside this
 # package, so the answer does not depend on the folder a command was started from.
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "results"
 
 
-class ResultsSchemaError(ValueError):
+class ResultsSchemaError(InputError):
     """A results file does not follow the schema in bench/README.md."""
 
-    def __init__(self, field: str, value: Any, expected: str) -> None:
-        self.field, self.value, self.expected = field, value, expected
-        super().__init__(f"{field}: got {_short(value)}; expected {expected}")
+    @staticmethod
+    def quote(value: Any) -> str:
+        return f"got {_short(value)}"
 
 
 # The schema, as data: path -> expected type(s). "[]" walks every element of a list,

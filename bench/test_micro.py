@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import TABLES, GraphConfig, build, expected_rows, render_functions, render_table
+import engine
+from engine import TABLES, GraphConfig, expected_rows, render_functions, render_table
 
 # Households of the per-table benchmarks (about 2.6M rows in all).
 TABLE_HOUSEHOLDS = 100_000
@@ -38,7 +39,7 @@ def _households_for_individuals(rows: int) -> int:
 def test_name_and_email_lookup_per_million_rows(benchmark, spark):
     """first_name, last_name and email of ~1M individuals: the mimesis list lookups."""
     config = GraphConfig(households=_households_for_individuals(LOOKUP_ROWS), seed=42)
-    df = build(spark, config, ["individuals"])["individuals"].select("first_name", "last_name", "email")
+    df = engine.build(spark, config, ["individuals"])["individuals"].select("first_name", "last_name", "email")
     benchmark.extra_info["rows"] = expected_rows(config)["individuals"]
     benchmark.pedantic(_noop, args=(df,), rounds=SPARK_ROUNDS, iterations=1, warmup_rounds=SPARK_WARMUP_ROUNDS)
 
@@ -47,7 +48,7 @@ def test_name_and_email_lookup_per_million_rows(benchmark, spark):
 def test_table_expressions_into_noop(benchmark, spark, table):
     """Every column of one table at 100K households, computed and discarded."""
     config = GraphConfig(households=TABLE_HOUSEHOLDS, seed=42)
-    df = build(spark, config, [table])[table]
+    df = engine.build(spark, config, [table])[table]
     benchmark.extra_info["rows"] = expected_rows(config)[table]
     benchmark.pedantic(_noop, args=(df,), rounds=SPARK_ROUNDS, iterations=1, warmup_rounds=SPARK_WARMUP_ROUNDS)
 

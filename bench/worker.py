@@ -37,8 +37,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from engine import TABLES, GraphConfig, builders, generate
-from engine.generate import make_sink, write_rank, write_tables
+import engine
+from engine import TABLES, Event, GraphConfig, TableFinished, TableStarted, builders, make_sink, write_rank, write_tables
 
 from .environment import spark_environment
 from .limit import ColumnShape, calibrate, column_bytes, limit_frame, measure_shapes
@@ -50,7 +50,7 @@ CALIBRATION_WRITES = 2
 # JVM options the engine adds that a managed cluster would not: the plain cell drops them.
 PLAIN_JVM_CONF = {"spark.driver.extraJavaOptions": "", "spark.executor.extraJavaOptions": ""}
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[Event], None]
 
 
 def emit(event: dict[str, Any]) -> None:
@@ -93,14 +93,14 @@ class Cell:
 def progress(memory: PeakMemorySampler, kind: str, number: int) -> Report:
     """A write_tables/generate progress callback: memory labels per table, events to the harness."""
 
-    def report(event: dict[str, Any]) -> None:
-        if event["event"] == "started":
-            memory.enter(f"{kind}:{event['table']}")
-        elif event["event"] == "finished":
-            memory.leave(f"{kind}:{event['table']}")
-        if event["event"] in ("started", "finished"):
-            emit({**{k: event[k] for k in ("event", "table", "index", "total")}, "kind": kind, "pass": number,
-                  **({"rows": event["rows"], "seconds": event["seconds"]} if event["event"] == "finished" else {})})
+    def report(event: Event) -> None:
+        if isinstance(event, TableStarted):
+            memory.enter(f"{kind}:{event.table}")
+            emit({"event": event.kind, "table": event.table, "index": event.index, "total": event.total, "kind": kind, "pass": number})
+        elif isinstance(event, TableFinished):
+            memory.leave(f"{kind}:{event.table}")
+            emit({"event": event.kind, "table": event.table, "index": event.index, "total": event.total, "kind": kind, "pass": number,
+                  "rows": event.rows, "seconds": event.seconds})
 
     return report
 
@@ -118,7 +118,7 @@ def run_cell(
         spark = cell.spark
 
         def generator(tables: tuple[str, ...], number: int) -> dict[str, Any]:
-            manifest = generate(config, out=str(gen_out), format=format, overwrite=True, spark=spark,
+            manifest = engine.generate(config, out=str(gen_out), format=format, overwrite=True, spark=spark,
                                 on_progress=progress(memory, "generator", number), tables=tables)
             return {"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])}
 
@@ -218,7 +218,7 @@ def run_plain(households: int, cores: int, repeat: int, format: str, seed: int, 
         cell = Cell(cores, f"idgraph-bench-plain-{households}x{cores}", memory, launched_at, plain=True)
 
         def generator(number: int) -> dict[str, Any]:
-            manifest = generate(config, out=str(out), format=format, overwrite=True, spark=cell.spark, on_progress=progress(memory, "plain", number))
+            manifest = engine.generate(config, out=str(out), format=format, overwrite=True, spark=cell.spark, on_progress=progress(memory, "plain", number))
             return {"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])}
 
         emit({"event": "phase", "phase": "plain"})

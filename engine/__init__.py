@@ -10,39 +10,106 @@ children derive parent keys arithmetically, so generation has no joins and no sh
 """
 
 from .build import build, builders, register_functions, row
-from .config import ConfigError, CountDistribution, GraphConfig
+from .config import CountDistribution, GraphConfig
 from .contenthash import content_hash, content_hashes
+from .errors import (
+    ConfigError,
+    CorruptOutputError,
+    IdgraphError,
+    InputError,
+    JavaMissingError,
+    OutputExistsError,
+    OutputLockedError,
+    SessionError,
+    ShuttingDownError,
+    TableWriteError,
+    WorkspaceError,
+)
+from .events import (
+    Event,
+    ProgressCallback,
+    RunDone,
+    RunProgress,
+    TableFailed,
+    TableFinished,
+    TableStarted,
+    event_from_dict,
+    event_to_dict,
+    fold,
+)
 from .expected import expected_rows
-from .generate import generate, read_manifest
+from .generate import WRITE_ORDER, generate, make_sink, versions, write_rank, write_tables
 from .keys import TABLES
-from .render import render_functions, render_table
-from .script import render_script
-from .session import local_session
-from .sinks import OutputExistsError
-from .validate import CheckResult, load_tables, validate
+from .manifest import MANIFEST, read_manifest, write_manifest
+from .render import Renderer, render_functions, render_table
+from .script import render_lists_script, render_script
+from .session import configure, local_session
+from .sinks import DIRECTORY_FORMATS, FORMATS, DirectorySink, Sink, TableSink, clean_partial_output, staging_folders
+from .validate import CheckResult, check_names, load_tables, validate
 
 __version__ = "0.2.2"
 
+# The public API: ui/, bench/ and cli/ use only these names and the documented subpackages
+# (engine.databricks, engine.job_config, engine.app_settings, engine.names, engine.profile,
+# and the reviewer's tools engine.golden and engine.lineage);
+# tests/test_architecture.py enforces it with the import-linter contracts in pyproject.toml.
 __all__ = [
     "CheckResult",
     "ConfigError",
+    "CorruptOutputError",
     "CountDistribution",
+    "DIRECTORY_FORMATS",
+    "DirectorySink",
+    "Event",
+    "FORMATS",
     "GraphConfig",
+    "IdgraphError",
+    "InputError",
+    "JavaMissingError",
+    "MANIFEST",
     "OutputExistsError",
+    "OutputLockedError",
+    "ProgressCallback",
+    "Renderer",
+    "RunDone",
+    "RunProgress",
+    "SessionError",
+    "ShuttingDownError",
+    "Sink",
     "TABLES",
+    "TableFailed",
+    "TableFinished",
+    "TableSink",
+    "TableStarted",
+    "TableWriteError",
+    "WRITE_ORDER",
+    "WorkspaceError",
     "build",
     "builders",
+    "check_names",
+    "clean_partial_output",
+    "configure",
     "content_hash",
     "content_hashes",
+    "event_from_dict",
+    "event_to_dict",
     "expected_rows",
+    "fold",
     "generate",
     "load_tables",
     "local_session",
+    "make_sink",
     "read_manifest",
     "register_functions",
     "render_functions",
+    "render_lists_script",
     "render_script",
     "render_table",
     "row",
+    "staging_folders",
     "validate",
+    "versions",
+    "write_manifest",
+    "write_rank",
+    "write_tables",
 ]

@@ -14,7 +14,10 @@ import threading
 import weakref
 from typing import Any, Callable, Iterable
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame, SparkSession
 
 from .config import ConfigError, GraphConfig
 from .keys import TABLE_KEYS, TABLES, root_of

@@ -1,6 +1,6 @@
 """The generator's configuration: one typed, validated object that round-trips through JSON.
 
-Every number the generators use comes from here, with defaults from SPEC.md and the
+Every number the generators use comes from here, with defaults from the
 public sources cited in `docs/realism.md`. `GraphConfig.validate()` runs before any Spark
 work and raises `ConfigError` naming the field, the bad value and what would be valid.
 """
@@ -16,6 +16,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+
+from .errors import ConfigError, got_text
 
 # Largest household size the key layout holds: individual_id = household_id * 8 + slot.
 MAX_HOUSEHOLD_SIZE = 8
@@ -41,22 +43,6 @@ IDENTIFIER_TYPES = ("email_hash", "cookie_id", "mobile_ad_id", "device_id", "ctv
 SHARED_IDENTIFIER_TYPES = ("ctv_id",)
 # Types a noisy wrong-person link can copy: personal probabilistic identifiers only.
 NOISE_IDENTIFIER_TYPES = ("cookie_id", "mobile_ad_id", "device_id")
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; names the field, the bad value and what is valid."""
-
-    def __init__(self, field: str, value: Any, expected: str) -> None:
-        self.field = field
-        self.value = value
-        self.expected = expected
-        super().__init__(f"{field}: {got_text(value)}; expected {expected}")
-
-
-def got_text(value: Any) -> str:
-    """How an error quotes the bad value: "empty" when nothing was given."""
-    return "empty" if value is None or (isinstance(value, str) and not value.strip()) else f"got {value!r}"
-
 
 
 @dataclass(frozen=True)

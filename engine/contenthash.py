@@ -7,7 +7,10 @@ each row: any changed value, added or lost row changes it, and row order does no
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame
 
 
 def content_hash(df: DataFrame) -> str:

@@ -17,16 +17,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame, SparkSession
 
 from .build import builders, resolve_partitions
-from .config import ConfigError, GraphConfig
-from .integrity import read_manifest  # noqa: F401  (re-exported: the manifest of a finished run)
+from .config import GraphConfig
+from .errors import ConfigError, SessionError
+from .events import ProgressCallback, RunDone, TableFailed, TableFinished, TableStarted
 from .keys import TABLES
-from .sinks import FORMATS, MANIFEST, DirectorySink, Sink, TableSink
+from .sinks import FORMATS, DirectorySink, Sink, TableSink
 from .sql_identity import sql_identity
 
-ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 def versions() -> dict[str, str]:
@@ -56,7 +59,7 @@ def make_sink(
         raise ConfigError("out", out, "a folder path (or catalog.schema with --format table)")
     if format == "table":
         if spark is None:
-            raise ConfigError("spark", None, "a session with a catalog for --format table")
+            raise SessionError("spark", None, "a session with a catalog for --format table")
         return TableSink(spark, out, overwrite, table_names, table_properties)
     return DirectorySink(out, format, overwrite)
 
@@ -126,9 +129,9 @@ def generate(
         sink.commit(manifest)
     except BaseException as exc:
         sink.abort()
-        report({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        report(TableFailed(f"{type(exc).__name__}: {exc}"))
         raise
-    report({"event": "done", "manifest": manifest})
+    report(RunDone(manifest))
     return manifest
 
 
@@ -182,16 +185,16 @@ def write_tables(
 
     def write_one(index: int, table: str, frame: DataFrame | Callable[[], DataFrame]) -> dict[str, Any]:
         t0 = time.perf_counter()
-        df = frame if isinstance(frame, DataFrame) else frame()
+        df = frame() if callable(frame) else frame
         sessions.append(df.sparkSession)
         if failed.is_set():  # another table failed while this one was being planned
             raise CancelledError(f"{table}: not written, another table failed")
-        report({"event": "started", "table": table, "index": index, "total": len(items)})
+        report(TableStarted(table, index, len(items)))
         stats = sink.write(table, df)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         if isinstance(sink, DirectorySink):
             stats["path"] = str(Path(sink.location) / table)
-        report({"event": "finished", "table": table, "index": index, "total": len(items), **stats})
+        report(TableFinished(table, index, len(items), stats["rows"], stats.get("bytes"), stats.get("files"), stats["seconds"], stats.get("path", "")))
         return stats
 
     if concurrency <= 1 or len(items) <= 1:

@@ -10,55 +10,20 @@ page are named too. `validate` and `profile` raise `CorruptOutputError` with all
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from pyspark.sql import DataFrame
+from typing import TYPE_CHECKING
 
-from .config import ConfigError
+if TYPE_CHECKING:  # PySpark is imported where a session is made
+    from pyspark.sql import DataFrame
+
+from .errors import CorruptOutputError, Problem
 from .keys import TABLES
-from .sinks import MANIFEST
+from .manifest import read_manifest
 
 # Reader option: verify the CRC Parquet writers store in each page header.
 VERIFY_CHECKSUMS = {"parquet.page.verify-checksum.enabled": "true"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a run folder: the table (or the manifest) and what."""
-
-    table: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.table}: {self.message}"
-
-
-class CorruptOutputError(RuntimeError):
-    """A run folder is damaged; `problems` says where, by table."""
-
-    def __init__(self, out: str | Path, problems: list[Problem]) -> None:
-        self.out = str(out)
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{out} is damaged ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n{lines}")
-
-
-def read_manifest(out: str | Path) -> dict[str, Any]:
-    """The manifest of a run folder; ConfigError if there is none, CorruptOutputError if it is damaged."""
-    path = Path(out) / MANIFEST
-    if not path.is_file():
-        raise ConfigError("out", str(out), f"a folder written by `idgraph generate` (no {MANIFEST} in it)")
-    try:
-        data = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CorruptOutputError(out, [Problem(MANIFEST, f"not valid JSON, truncated or edited ({exc})")]) from None
-    missing = [k for k in ("config", "format", "tables") if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise CorruptOutputError(out, [Problem(MANIFEST, f"lacks {missing}, truncated or edited")])
-    return data
 
 
 def table_files(folder: Path, format: str) -> list[Path]:

@@ -30,6 +30,7 @@ from databricks.sdk.errors import DatabricksError
 from engine import databricks
 from engine.config import ConfigError
 from engine.databricks.job_config import JobConfig
+from engine.events import Event, RunDone, RunProgress
 
 # The Unity Catalog tags every generated table gets (SET TAG: metadata only).
 TAGS = {"synthetic": "true", "generator": "idgraph"}
@@ -105,31 +106,13 @@ class ProgressFile:
     def __init__(self, w: Any, path: str) -> None:
         self.w, self.path = w, path
         # Tables are written two at a time and small ones first: progress names them.
-        self.state: dict[str, Any] = {"tables_total": None, "tables_finished": [], "current_tables": [], "rows_written": 0}
+        self.progress = RunProgress()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        table = event.get("table")
-        if kind == "started":
-            self.state["current_tables"].append(table)
-            self.state["tables_total"] = event.get("total")
-        elif kind == "finished":
-            self.state["tables_finished"].append(table)
-            if table in self.state["current_tables"]:
-                self.state["current_tables"].remove(table)
-            self.state["rows_written"] += event.get("rows") or 0
-        elif kind == "failed":
-            self.state["error"] = event.get("error")
-        else:  # "done": the manifest says it all
+    def __call__(self, event: Event) -> None:
+        self.progress.apply(event)
+        if isinstance(event, RunDone):  # the manifest says it all
             return
-        running = self.state["current_tables"]
-        snapshot = {
-            **self.state,
-            # summary fields for readers of the older single-table layout
-            "tables_done": len(self.state["tables_finished"]),
-            "current_table": running[-1] if running else None,
-            "updated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        }
+        snapshot = {**self.progress.to_dict(), "updated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         try:
             databricks.upload_text(self.w, self.path, json.dumps(snapshot))
         except (DatabricksError, OSError) as exc:  # progress must never fail the generation

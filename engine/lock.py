@@ -22,11 +22,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
-
-
-class OutputLockedError(ConfigError):
-    """Another live run holds the output's lock: its folder is being written right now."""
+from .errors import OutputLockedError
 
 
 def lock_path(out: Path) -> Path:

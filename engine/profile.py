@@ -14,7 +14,6 @@ run after each person joined the graph.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
@@ -22,7 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame, SparkSession
 
 from . import distributions as dist
 from .config import GraphConfig
@@ -240,16 +242,6 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
-    def to_text(self) -> str:
-        from .profile_report import report_text
-
-        return report_text(self)
-
-    def to_html(self) -> str:
-        from .profile_report import report_html
-
-        return report_html(self)
-
 
 # ---- distances and tolerances ---------------------------------------------------------
 def total_variation(p: Mapping[Any, float], q: Mapping[Any, float]) -> float:
@@ -409,23 +401,6 @@ def profile(out: str | Path, spark: SparkSession | None = None) -> Report:
         spark = local_session()
     frames = load_tables(spark, out)
     return profile_frames(spark, config, frames, out=str(out))
-
-
-# ---- CLI --------------------------------------------------------------------------------
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", metavar="DIR", help="a folder written by `idgraph generate`")
-    parser.add_argument("--html", metavar="FILE", help="also write an HTML report with plots")
-    parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
-
-
-def run(args: argparse.Namespace) -> int:
-    report = profile(args.out)
-    print(report.to_text())
-    if args.json:
-        Path(args.json).write_text(report.to_json())
-    if args.html:
-        Path(args.html).write_text(report.to_html(), encoding="utf-8")
-    return 0 if report.passed else 1
 
 
 # ---- helpers ----------------------------------------------------------------------------

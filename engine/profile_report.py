@@ -1,4 +1,4 @@
-"""Presentation of a profile `Report`: a terminal table and a self-contained HTML page.
+"""Presentation of a profile `Report` (engine.profile, which does not import this module): a terminal table and a self-contained HTML page.
 
 The HTML embeds one PNG per metric (matplotlib, base64) showing the configured and the
 actual distribution together: bars for categories and counts, cumulative curves for
@@ -11,10 +11,8 @@ import base64
 import html
 import io
 import math
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover - import for type names only
-    from .profile import MetricResult, Report
+from .profile import CATEGORY_G_CRITICAL, MetricResult, Report, tolerance_rule
 
 # Categorical metrics with at most this many values are listed value by value.
 _MAX_LISTED_VALUES = 10
@@ -22,10 +20,8 @@ _CONFIGURED_COLOUR = "#4c72b0"
 _ACTUAL_COLOUR = "#dd8452"
 
 
-def report_text(report: "Report") -> str:
+def report_text(report: Report) -> str:
     """The profile as a terminal table, then configured vs actual for each small metric."""
-    from .profile import CATEGORY_G_CRITICAL, tolerance_rule
-
     head = f"profile of {report.out or 'unwritten frames'}: {report.households:,} households, seed {report.seed}, config {report.config_hash}"
     lines = [head, tolerance_rule(), ""]
     lines.append(f"{'':4} {'metric':<52} {'n':>12} {'distance':>13} {'tolerance':>9}  configured vs actual")
@@ -48,10 +44,8 @@ def report_text(report: "Report") -> str:
     return "\n".join(lines)
 
 
-def report_html(report: "Report") -> str:
+def report_html(report: Report) -> str:
     """A self-contained HTML page: summary table, then one section with a plot per metric."""
-    from .profile import tolerance_rule
-
     esc = html.escape
     rows = "\n".join(
         f"<tr class='{m.status}'><td>{esc(m.status.upper())}</td><td><a href='#{esc(m.name)}'>{esc(m.title)}</a></td>"
@@ -87,7 +81,7 @@ img {{ max-width: 100%; }}
 """
 
 
-def metric_png(metric: "MetricResult") -> bytes:
+def metric_png(metric: MetricResult) -> bytes:
     """One metric's plot as PNG bytes (configured and actual together)."""
     import matplotlib
 
@@ -112,7 +106,7 @@ def metric_png(metric: "MetricResult") -> bytes:
         plt.close(fig)
 
 
-def _plot_bars(ax, metric: "MetricResult") -> None:
+def _plot_bars(ax, metric: MetricResult) -> None:
     keys = list(metric.configured) + [k for k in metric.actual if k not in metric.configured]
     if all(k.lstrip("-").isdigit() for k in keys):
         keys.sort(key=int)
@@ -130,7 +124,7 @@ def _plot_bars(ax, metric: "MetricResult") -> None:
     ax.set_ylabel(f"share of {metric.unit}", fontsize=8)
 
 
-def _plot_cdf(ax, metric: "MetricResult") -> None:
+def _plot_cdf(ax, metric: MetricResult) -> None:
     for pmf, colour, label in ((metric.configured, _CONFIGURED_COLOUR, "configured"), (metric.actual, _ACTUAL_COLOUR, "actual")):
         xs = sorted(int(k) for k in pmf)
         cumulative, ys = 0.0, []
@@ -141,7 +135,7 @@ def _plot_cdf(ax, metric: "MetricResult") -> None:
     ax.set_ylabel("cumulative share", fontsize=8)
 
 
-def _plot_loglog(ax, metric: "MetricResult") -> None:
+def _plot_loglog(ax, metric: MetricResult) -> None:
     configured = sorted((int(k), p) for k, p in metric.configured.items() if p > 0)
     actual = sorted((int(k), p) for k, p in metric.actual.items() if p > 0)
     ax.loglog([k for k, _ in configured], [p for _, p in configured], "-", color=_CONFIGURED_COLOUR, label="configured")
@@ -150,7 +144,7 @@ def _plot_loglog(ax, metric: "MetricResult") -> None:
     ax.set_ylabel("share of events", fontsize=8)
 
 
-def _summary(metric: "MetricResult") -> str:
+def _summary(metric: MetricResult) -> str:
     """A one-line configured vs actual: the mean for numbers, the top category otherwise."""
     if metric.configured_mean is not None:
         actual = _fmt(metric.actual_mean) if metric.actual_mean is not None else "-"

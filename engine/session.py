@@ -15,7 +15,12 @@ import shutil
 import subprocess
 import sys
 
-from pyspark.sql import SparkSession
+from typing import TYPE_CHECKING
+
+from .errors import JavaMissingError
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import SparkSession
 
 from engine import serverless
 
@@ -58,10 +63,6 @@ LOCAL_CONF = {
 }
 
 
-class JavaNotFoundError(RuntimeError):
-    """No Java 17+ runtime: Spark cannot start."""
-
-
 def java_major_version(java: str | None = None) -> int | None:
     """Major version of the `java` on PATH (or JAVA_HOME), or None when there is none."""
     java = java or (os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else shutil.which("java"))
@@ -80,7 +81,7 @@ def require_java() -> None:
     major = java_major_version()
     if major is None or major < 17:
         found = "no java" if major is None else f"Java {major}"
-        raise JavaNotFoundError(
+        raise JavaMissingError(
             f"Spark 4 needs Java 17 or newer, found {found}. Install it (Debian/Ubuntu: "
             "`apt-get install -y openjdk-17-jre-headless`) or set JAVA_HOME to a JDK 17+."
         )
@@ -98,6 +99,8 @@ def local_session(
     # Python workers must run this interpreter, not whatever `python3` is on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
     builder = SparkSession.builder.master(f"local[{cores}]").appName(app_name)
     jvm = {"spark.driver.extraJavaOptions": java_options, "spark.executor.extraJavaOptions": java_options} if java_options else {}
     for key, value in {**LOCAL_CONF, **jvm, **SESSION_CONF, **FILE_OUTPUT_CONF, **(extra or {})}.items():

@@ -11,26 +11,24 @@ jars: Spark writes Parquet and the `deltalake` package adds the Delta log.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import uuid
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
 
-from .config import ConfigError
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import DataFrame, SparkSession
+
+from .errors import ConfigError, OutputExistsError, OutputLockedError, TableWriteError
 from .fsmove import exchange, move_noreplace
 from .lock import OutputLock
+from .manifest import MANIFEST, write_manifest
 
 DIRECTORY_FORMATS = ("delta", "parquet")
 FORMATS = DIRECTORY_FORMATS + ("table",)
-MANIFEST = "_manifest.json"
-
-
-class OutputExistsError(ConfigError):
-    """The destination exists and overwrite was not asked for."""
 
 
 class Sink(Protocol):
@@ -110,15 +108,15 @@ class DirectorySink:
                 deltalake.convert_to_deltalake(str(path))
             return parquet_stats(path)
         except Exception as exc:
-            raise TableWriteError(table, exc) from exc
+            raise TableWriteError(table, describe_write_failure(exc)) from exc
 
     def commit(self, manifest: Mapping[str, Any]) -> None:
         """Write the manifest, then put the finished staging folder in place in one step."""
         try:
             try:
-                (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+                write_manifest(self.staging, manifest)
             except OSError as exc:
-                raise TableWriteError(MANIFEST, exc) from exc
+                raise TableWriteError(MANIFEST, describe_write_failure(exc)) from exc
             if not self.overwrite or not self.out.exists():
                 try:
                     move_noreplace(self.staging, self.out)
@@ -137,15 +135,6 @@ class DirectorySink:
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.lock.release()
-
-
-class TableWriteError(RuntimeError):
-    """Writing one table (or the manifest) failed: names the table and the cause in one line."""
-
-    def __init__(self, table: str, cause: BaseException) -> None:
-        self.table = table
-        self.cause = describe_write_failure(cause)
-        super().__init__(f"could not write {table}: {self.cause}")
 
 
 # Causes worth naming as they are, found anywhere in a (Java) exception's text.
@@ -346,3 +335,25 @@ def parquet_stats(path: Path) -> dict[str, Any]:
     files = sorted(path.glob("*.parquet"))
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     return {"rows": rows, "bytes": sum(f.stat().st_size for f in files), "files": len(files), "path": str(path)}
+
+
+def staging_folders(out: str | os.PathLike) -> list[Path]:
+    """Staging folders a DirectorySink makes beside `out` while writing it."""
+    out = Path(out)
+    return sorted(out.parent.glob(f"{_staging_prefix(out)}*"))
+
+
+def clean_partial_output(out: str | os.PathLike) -> list[Path]:
+    """Remove what a stopped run left beside `out` (`clean_leftovers`: staging folders, and
+    an old output an interrupted swap moved aside is put back), under the output's lock.
+    Returns the staging folders removed; nothing is touched while another live run holds
+    the lock.
+    """
+    out = Path(out)
+    removed = staging_folders(out)
+    try:
+        with OutputLock(out):
+            clean_leftovers(out)
+    except OutputLockedError:
+        return []
+    return removed

@@ -1,4 +1,4 @@
-"""Validation: the SQL checks in `sql/checks/`, one file per constraint of SPEC.md.
+"""Validation: the SQL checks in `sql/checks/`, one file per constraint the tables promise.
 
 Each check is a query returning one row with a `violations` count; a run passes when
 every count is 0. The checks run on the written tables (registered as temporary views
@@ -12,7 +12,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from pyspark.sql import DataFrame, SparkSession
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PySpark is imported where a session is made
+    from pyspark.sql import DataFrame, SparkSession
 
 from .config import ConfigError, GraphConfig
 from .integrity import VERIFY_CHECKSUMS, CorruptOutputError, check_folder, scan, table_files

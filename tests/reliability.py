@@ -30,7 +30,7 @@ def idgraph_env() -> dict[str, str]:
 def start_idgraph(*args: str, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen:
     """`idgraph ARGS` as its own process group (so a kill takes its JVM too)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "engine", *args],
+        [sys.executable, "-m", "cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

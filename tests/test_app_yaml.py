@@ -94,14 +94,14 @@ def test_every_app_yaml_variable_is_read_by_the_code(app_yaml):
         assert re.search(rf"[\"']{name}[\"']", sources), f"app.yaml sets {name} but nothing in engine/ or ui/ reads it"
 
 
-def test_app_requirements_are_the_package_dependencies_and_local_pyspark(pyproject):
+def test_app_requirements_are_the_package_dependencies_and_the_app_extra(pyproject):
     lines = (REPO / "requirements.txt").read_text().splitlines()
     requirements = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     project = pyproject["project"]
-    assert requirements == project["dependencies"] + project["optional-dependencies"]["local"]
+    assert requirements == project["dependencies"] + project["optional-dependencies"]["app"]
 
 
 def test_the_wheel_leaves_pyspark_to_the_cluster(pyproject):
     project = pyproject["project"]
     assert not any(dep.startswith("pyspark") for dep in project["dependencies"])
-    assert project["optional-dependencies"]["local"] == ["pyspark==4.3.0"]
+    assert project["optional-dependencies"]["local"][0] == "pyspark==4.3.0"

@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from engine import TABLES, GraphConfig, build, content_hash
-from engine.cli import main
+from cli.main import main
 from engine.profile import PROFILE_DIR, given_sql, profile_sql
 from engine.render import SQL_DIR, Renderer
 from engine.script import render_script

@@ -11,7 +11,7 @@ import pytest
 
 
 def idgraph(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,16 @@ def test_generate_validate_and_row_agree_end_to_end(tmp_path):
     # Parquet gives UTC-aware datetimes, Spark naive ones in the session's UTC
     naive = {k: v.replace(tzinfo=None) if hasattr(v, "tzinfo") else v for k, v in expected.items()}
     assert computed == json.loads(json.dumps(naive, default=str))
+
+
+def test_exit_status_follows_the_failure_kind():
+    from cli.main import exit_code
+    from engine import ConfigError, JavaMissingError, OutputExistsError, OutputLockedError, SessionError, ShuttingDownError, TableWriteError
+
+    assert exit_code(ConfigError("households", 0, "a whole number from 1")) == 2
+    assert exit_code(OutputExistsError("out", "/x", "a path that does not exist yet")) == 2
+    assert exit_code(SessionError("spark", None, "a session with a catalog")) == 2
+    assert exit_code(JavaMissingError("Spark 4 needs Java 17 or newer")) == 4
+    assert exit_code(ShuttingDownError("the app is shutting down")) == 1
+    assert exit_code(OutputLockedError("out", "/x", "an output no other run is writing")) == 3
+    assert exit_code(TableWriteError("households", "No space left on device")) == 1

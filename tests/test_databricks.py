@@ -566,7 +566,7 @@ def test_job_reads_volume_config_rechecks_and_writes_clustered_commented_tables(
     assert run["manifest"]["run_id"] == str(launch.run_id)
     assert run["manifest"]["tables"]["households"] == f"`{JOB_CATALOG}`.`{job_schema}`.`idgraph_40_20261130t1015_households`"
     state = dbx.poll_run(sp, run["run_id"], progress_path=run["progress_path"])
-    assert state.progress["tables_done"] == len(TABLES)
+    assert len(state.progress["tables_finished"]) == len(TABLES)
     assert sorted(state.progress["tables_finished"]) == sorted(WRITE_ORDER)
 
 

@@ -1,7 +1,7 @@
 """The same graph over Spark Connect and on a standalone cluster as in the embedded session.
 
 Each test starts real Spark processes with pyspark's own `sbin` scripts (`tests/sparkprocs.py`),
-runs `python -m engine.submit` against them in a subprocess, and compares the content hash of
+runs `python -m cli.submit` against them in a subprocess, and compares the content hash of
 every written table with the local run's (the shared `written_graph`). The client runs in a
 subprocess because a second classic session cannot share the pytest process with the fixture's,
 and a Connect session would switch pyspark's functions into Connect mode for every later test.
@@ -36,11 +36,11 @@ CLUSTER_CONF = {
 
 
 def run_client(daemons: SparkDaemons, session_args: list[str], config_json: str, work: Path) -> dict:
-    """`python -m engine.submit <session_args>` writing small_config as Delta; its --hashes record."""
+    """`python -m cli.submit <session_args>` writing small_config as Delta; its --hashes record."""
     config_file, hashes = work / "config.json", work / "hashes.json"
     config_file.write_text(config_json)
     command = [
-        sys.executable, "-m", "engine.submit", *session_args,
+        sys.executable, "-m", "cli.submit", *session_args,
         "--config", str(config_file), "--out", str(work / "graph"), "--format", "delta", "--hashes", str(hashes),
     ]  # fmt: skip
     # Run inside the daemons' folder, so stop() also finds a driver JVM a failed run left behind.
@@ -50,7 +50,7 @@ def run_client(daemons: SparkDaemons, session_args: list[str], config_json: str,
     log = work / "client.log"
     with log.open("w") as output:
         code = subprocess.run(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, timeout=CLIENT_TIMEOUT_SECONDS).returncode
-    assert code == 0, f"engine.submit failed ({code}), end of {log}:\n" + log.read_text(errors="replace")[-4000:]
+    assert code == 0, f"cli.submit failed ({code}), end of {log}:\n" + log.read_text(errors="replace")[-4000:]
     return json.loads(hashes.read_text())
 
 

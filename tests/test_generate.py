@@ -8,7 +8,7 @@ import deltalake
 import pyarrow.parquet as pq
 import pytest
 
-from engine import TABLES, ConfigError, GraphConfig, OutputExistsError, generate, read_manifest, render_table
+from engine import TABLES, ConfigError, GraphConfig, OutputExistsError, TableFinished, generate, read_manifest, render_table
 from engine.sql_identity import sha256, sql_identity
 
 
@@ -57,7 +57,7 @@ def test_failure_midway_leaves_no_table_and_keeps_previous_output(spark, tmp_pat
     first = generate(config.replace(seed=4), out=str(out), format="parquet", spark=spark, tables=("households", "campaigns"))
 
     def explode_after_two_tables(event):
-        if event["event"] == "finished" and event["index"] == 1:
+        if isinstance(event, TableFinished) and event.index == 1:
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):

@@ -95,7 +95,7 @@ def test_unknown_revision_is_refused_with_the_field():
 
 def test_cli_diff_against_head_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "engine", "sql", "--diff", "HEAD", "--households", "100"],
+        [sys.executable, "-m", "cli", "sql", "--diff", "HEAD", "--households", "100"],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
     assert result.returncode == 0, result.stderr

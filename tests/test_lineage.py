@@ -102,7 +102,7 @@ def test_named_steps_are_followed_and_a_missing_step_fails(tmp_path):
 
 
 def test_cli_lineage_json_and_markdown():
-    run = lambda *a: subprocess.run([sys.executable, "-m", "engine", "lineage", *a], capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "cli", "lineage", *a], capture_output=True, text=True, timeout=120)
     data = json.loads(run("households", "--json").stdout)
     assert [c["column"] for c in data["households"]["columns"]] == _output_columns("households")
     assert run("households", "--markdown").stdout.startswith("# Column lineage")

@@ -9,7 +9,7 @@ import pytest
 
 from engine import GraphConfig, build, load_tables
 from engine import distributions as dist
-from engine.cli import main
+from cli.main import main
 from engine.profile import (
     METRICS,
     category_g,

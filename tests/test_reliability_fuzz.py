@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import GraphConfig, generate
-from engine.cli import build_parser, config_from_args
+from cli.main import build_parser, config_from_args
 from engine.config import ConfigError
 from engine.generate import preflight
 from engine.names import quote_identifier, validate_identifier

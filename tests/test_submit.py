@@ -1,4 +1,4 @@
-"""`python -m engine.submit` refuses bad session input by name, before any Spark starts.
+"""`python -m cli.submit` refuses bad session input by name, before any Spark starts.
 
 The runs themselves (Spark Connect, a standalone cluster) are in tests/test_distributed.py.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from engine.config import ConfigError
-from engine.submit import build_session, main, parse_conf
+from cli.submit import build_session, main, parse_conf
 
 
 def test_conf_pairs_become_a_dict_and_keep_equals_signs_in_values():

@@ -94,11 +94,17 @@ def rss_mib(pid: int) -> float:
 
 
 def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+    """Whether a process of group `pgid` is still running; an exited one not yet reaped
+    (state Z, e.g. re-parented to PID 1) is not."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # exited while listing
+            continue
+        state, _ppid, group = text[text.rindex(")") + 2 :].split()[:3]
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 def test_browser_walks_six_steps_sees_inline_error_launches_and_reads_results(app):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from engine import TABLES
-from ui.runner import Runner, apply_event, clean_partial_output, staging_folders
+from engine import clean_partial_output, staging_folders
+from ui.runner import Runner, apply_event
 from ui.state import LocalStore
 
 FAKE_WORKER = [sys.executable, str(Path(__file__).with_name("ui_fake_worker.py"))]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError
+from engine import ConfigError
 
 from .benchmarks import BenchmarkRun, results_folder
 from .context import AppContext

@@ -142,7 +142,7 @@ class BenchmarkRun:
     """One `idgraph bench ARGS` subprocess at a time, its output kept for the page."""
 
     def __init__(self, command: list[str] | None = None) -> None:
-        self.command = command or [sys.executable, "-m", "engine", "bench"]
+        self.command = command or [sys.executable, "-m", "cli", "bench"]
         self.process: subprocess.Popen | None = None
         self.lines: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
         self.args: list[str] = []

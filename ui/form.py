@@ -21,9 +21,8 @@ from typing import Any
 
 import gradio as gr
 
-from engine import TABLES, GraphConfig, expected_rows, names, render_table
+from engine import TABLES, ConfigError, GraphConfig, ShuttingDownError, expected_rows, names, render_table
 from engine import config as config_fields
-from engine.config import ConfigError
 
 from . import estimate as estimates, steps
 from .context import AppContext
@@ -341,6 +340,8 @@ class Form:
             run_id = submit_run(self.ctx, session, config, target)
         except ConfigError as exc:
             return None, {self.parts["message"]: f"⚠ Not launched: {config_fields.describe(exc)}"}
+        except ShuttingDownError as exc:
+            return None, {self.parts["message"]: f"⚠ Not launched: {exc}"}
         self.ctx.checkpoint(session, step, values)
         return run_id, {self.parts["message"]: f"Launched run `{target.prefix}`: follow it on the Runs tab."}
 

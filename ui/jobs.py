@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from engine import TABLES
-from engine.config import ConfigError
+from engine import ConfigError
 
 # Seconds between polls of a Jobs run (each poll is one or two small REST calls).
 POLL_SECONDS = 5.0

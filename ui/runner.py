@@ -20,12 +20,18 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine.config import ConfigError
-from engine.lock import OutputLock, OutputLockedError
-from engine.sinks import clean_leftovers
+from engine import (
+    ConfigError,
+    RunDone,
+    ShuttingDownError,
+    TableFailed,
+    TableFinished,
+    TableStarted,
+    clean_partial_output,
+    event_from_dict,
+)
 
 from .state import Store, new_run_id, utc_now
 
@@ -38,25 +44,29 @@ LOG_TAIL_LINES = 15
 
 
 def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
-    """Fold one progress event (worker line or Jobs poll) into a run record, in place."""
+    """Fold one progress event (worker line or Jobs poll) into a run record, in place.
+
+    The engine's own events (engine.TableStarted, ...) are decoded once; the rest are the
+    worker's phases (Spark, checks, samples)."""
     now = event.get("time") or time.time()
     kind = event.get("event")
+    typed = event_from_dict(event)
     tables = record.setdefault("tables", {})
     if kind == "spark_starting":
         record["phase"] = "starting Spark"
     elif kind == "spark_ready":
         record["phase"] = "preparing: rendering the SQL and planning the tables"
         record["spark_seconds"] = event.get("seconds")
-    elif kind == "started":
-        record["phase"] = f"generating {event['table']} ({event['index'] + 1}/{event['total']})"
+    elif isinstance(typed, TableStarted):
+        record["phase"] = f"generating {typed.table} ({typed.index + 1}/{typed.total})"
         record.setdefault("generation_started", now)
-        tables[event["table"]] = {"status": "running", "started": now}
-    elif kind == "finished":
-        table = tables.setdefault(event["table"], {"started": now})
-        table.update(status="done", rows=event.get("rows"), bytes=event.get("bytes"), files=event.get("files"), seconds=event.get("seconds"), path=event.get("path"))
-    elif kind == "done":
-        record["manifest"] = event.get("manifest")
-        record["generation_seconds"] = (event.get("manifest") or {}).get("wall_seconds")
+        tables[typed.table] = {"status": "running", "started": now}
+    elif isinstance(typed, TableFinished):
+        table = tables.setdefault(typed.table, {"started": now})
+        table.update(status="done", rows=typed.rows, bytes=typed.bytes, files=typed.files, seconds=typed.seconds, path=typed.path)
+    elif isinstance(typed, RunDone):
+        record["manifest"] = typed.manifest
+        record["generation_seconds"] = (typed.manifest or {}).get("wall_seconds")
     elif kind == "validating":
         record["phase"] = f"validating ({event['total']} checks)"
     elif kind == "check":
@@ -65,8 +75,8 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
         record["phase"] = "reading sample rows"
     elif kind == "samples":
         record["samples"] = event.get("samples")
-    elif kind == "failed":
-        record.setdefault("error", event.get("error"))
+    elif isinstance(typed, TableFailed):
+        record.setdefault("error", typed.error)
         for table in tables.values():
             if table.get("status") == "running":
                 table["status"] = "stopped"
@@ -77,28 +87,6 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
 def submission_order(record: dict[str, Any]) -> tuple[float, str]:
     """Sort key: when the run was submitted (run ids of the same second are in random order)."""
     return (record.get("submitted") or 0.0, record["run_id"])
-
-
-def staging_folders(out: str | os.PathLike) -> list[Path]:
-    """Staging folders the engine makes beside an output while writing it."""
-    out = Path(out)
-    return sorted(out.parent.glob(f".{out.name}.staging-*"))
-
-
-def clean_partial_output(out: str | os.PathLike) -> list[Path]:
-    """Remove what a stopped run left beside `out`: the engine's own cleanup
-    (`engine.sinks.clean_leftovers`: staging folders, and an old output an interrupted swap
-    moved aside is put back), under the output's lock. Returns the staging folders removed;
-    nothing is touched while another live run holds the lock.
-    """
-    out = Path(out)
-    removed = staging_folders(out)
-    try:
-        with OutputLock(out):
-            clean_leftovers(out)
-    except OutputLockedError:
-        return []
-    return removed
 
 
 class Execution(Protocol):
@@ -306,7 +294,7 @@ class Runner:
         record = {"run_id": run_id, "session_id": session_id, "kind": kind, "spec": spec, "status": "queued", "phase": "queued", "created_at": utc_now(), "submitted": time.time(), "tables": {}, **fields}
         with self._lock:
             if self._stopping:
-                raise ConfigError("launch", run_id, "an app that is not shutting down")
+                raise ShuttingDownError(f"launch {run_id}: refused, the app is shutting down")
             self._records[run_id] = record
             self.store.save_run(record)
             self._lock.notify_all()

@@ -22,7 +22,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.config import ConfigError
+from engine import ConfigError
 
 # The same rule engine.databricks applies to checkpoint names: safe in a URL and a path.
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine import TABLES, GraphConfig, app_settings, expected_rows, names
+from engine import TABLES, ConfigError, GraphConfig, app_settings, expected_rows, make_sink, names
 from engine import config as config_fields
-from engine.config import ConfigError
-from engine.generate import make_sink
 from engine.databricks.job_config import DEFAULT_PURPOSE, JobConfig
 
 STEPS = (

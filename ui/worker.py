@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from engine import GraphConfig, generate, load_tables, local_session, validate
-from engine.validate import check_names
+import engine
+from engine import GraphConfig, check_names, load_tables, local_session
 
 # How often the worker checks that the app that started it is still alive, in seconds.
 _PARENT_CHECK_SECONDS = 1.0
@@ -80,10 +80,10 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
     t0 = time.perf_counter()
     spark = local_session(cores=spec.get("cores", "*"), app_name="idgraph-ui-worker")
     emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3)})
-    manifest = generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=emit)
+    manifest = engine.generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=lambda event: emit(engine.event_to_dict(event)))
     emit({"event": "validating", "total": len(check_names())})
     # One call, so the tables are loaded once for all checks.
-    results = validate(spec["out"], spark=spark, config=config)
+    results = engine.validate(spec["out"], spark=spark, config=config)
     for index, result in enumerate(results):
         emit({"event": "check", "index": index, "total": len(results), **result.to_dict()})
     emit({"event": "sampling"})
@@ -98,18 +98,19 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m ui.worker SPEC.json", file=sys.stderr)
         return 2
     emit = emitter(event_stream())
+    _adopt_orphans()
     signal.signal(signal.SIGTERM, _interrupt)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
         run(json.loads(Path(argv[0]).read_text()), emit)
     except KeyboardInterrupt:
-        emit({"event": "failed", "error": "cancelled"})
+        emit(engine.event_to_dict(engine.TableFailed("cancelled")))
         return 130
     except Exception as exc:  # reported to the app, which shows it; the traceback goes to the log
         import traceback
 
         traceback.print_exc()
-        emit({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        emit(engine.event_to_dict(engine.TableFailed(f"{type(exc).__name__}: {exc}")))
         return 1
     finally:
         _stop_jvm()
@@ -131,6 +132,35 @@ def _stop_jvm(timeout: float = 3.0) -> None:
         process.wait(timeout)
     except Exception:  # the runner's SIGKILL of the group is the fallback
         pass
+    _reap_orphans()
+
+
+def _adopt_orphans() -> None:
+    """Become the reaper of this worker's orphaned descendants (Linux).
+
+    Spark's launcher script (`spark-class`) reads the JVM's command line through a bash
+    subshell and then execs the JVM, which never waits for that subshell; when the JVM
+    exits, the exited subshell would pass to PID 1, which in a container may never reap
+    it. Adopted by the worker instead, it is reaped by `_reap_orphans`.
+    """
+    try:
+        import ctypes
+
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing is adopted, nothing to reap
+        pass
+
+
+def _reap_orphans() -> None:
+    """Collect every exited child (the JVM's launcher subshell included) without waiting."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 if __name__ == "__main__":

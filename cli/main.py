@@ -2,34 +2,50 @@
 
 Bad input exits with status 2 and a message naming the field, before any Spark work
 and without creating the output; a failed check or write exits 1 (a write failure as
-one line naming the table and the cause); an output another run is writing exits 3.
+one line naming the table and the cause); an output another run is writing exits 3;
+no Java 17+ exits 4 (EXIT_CODES). The profile, bench and ui commands live in
+`cli.profile`, `bench.harness` and `ui.app` (`idgraph bench` and `idgraph ui` need the
+[app] extra's packages when they run).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence, TextIO
 
-from .config import ConfigError, GraphConfig
-from .integrity import CorruptOutputError
-from .keys import TABLES
-from .lock import OutputLockedError
-from .sinks import TableWriteError
+import engine
+from bench import harness as bench_harness
+from engine import (
+    DIRECTORY_FORMATS,
+    TABLES,
+    ConfigError,
+    Event,
+    GraphConfig,
+    IdgraphError,
+    InputError,
+    JavaMissingError,
+    OutputLockedError,
+    ProgressCallback,
+    TableFailed,
+    TableFinished,
+    TableStarted,
+    TableWriteError,
+)
+from ui import app as ui_app
 
-# Exit status of a run refused because another run is writing the same output.
-EXIT_LOCKED = 3
+from . import profile as profile_command
 
 # Subcommands implemented in other packages: name -> (module, help). Each module has
-# add_arguments(parser) and run(args) -> int.
+# add_arguments(parser) and run(args) -> int, and imports its heavy packages (Spark,
+# Gradio, matplotlib) only when it runs.
 EXTERNAL_COMMANDS = {
-    "profile": ("engine.profile", "compare configured and actual distributions of a run"),
-    "bench": ("bench.harness", "benchmark the generator against this machine's raw Spark write limit"),
-    "ui": ("ui.app", "start the Gradio launch form"),
+    "profile": (profile_command, "compare configured and actual distributions of a run"),
+    "bench": (bench_harness, "benchmark the generator against this machine's raw Spark write limit"),
+    "ui": (ui_app, "start the Gradio launch form"),
 }
 
 
@@ -64,33 +80,31 @@ def config_from_args(args: argparse.Namespace) -> GraphConfig:
     return GraphConfig.from_dict(data)
 
 
-def progress_printer(stream=sys.stderr) -> Callable[[dict[str, Any]], None]:
-    """A generate() progress callback printing one line per table event (also used by engine.submit)."""
+def progress_printer(stream: TextIO = sys.stderr) -> ProgressCallback:
+    """A generate() progress callback printing one line per table event (also used by cli.submit)."""
     started = time.perf_counter()
 
-    def report(event: dict[str, Any]) -> None:
+    def report(event: Event) -> None:
         elapsed = time.perf_counter() - started
-        if event["event"] == "started":
-            print(f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']} ...", file=stream, flush=True)
-        elif event["event"] == "finished":
-            rate = event["rows"] / event["seconds"] if event["seconds"] else 0.0
+        if isinstance(event, TableStarted):
+            print(f"[{elapsed:6.1f}s] {event.index + 1}/{event.total} {event.table} ...", file=stream, flush=True)
+        elif isinstance(event, TableFinished):
+            rate = event.rows / event.seconds if event.seconds else 0.0
             print(
-                f"[{elapsed:6.1f}s] {event['index'] + 1}/{event['total']} {event['table']}: "
-                f"{event['rows']:,} rows in {event['seconds']:.1f}s ({rate:,.0f} rows/s)",
+                f"[{elapsed:6.1f}s] {event.index + 1}/{event.total} {event.table}: "
+                f"{event.rows:,} rows in {event.seconds:.1f}s ({rate:,.0f} rows/s)",
                 file=stream,
                 flush=True,
             )
-        elif event["event"] == "failed":
-            print(f"[{elapsed:6.1f}s] failed: {event['error']}", file=stream, flush=True)
+        elif isinstance(event, TableFailed):
+            print(f"[{elapsed:6.1f}s] failed: {event.error}", file=stream, flush=True)
 
     return report
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .generate import generate
-
     config = config_from_args(args)
-    manifest = generate(config, out=args.out, format=args.format, overwrite=args.overwrite, on_progress=progress_printer())
+    manifest = engine.generate(config, out=args.out, format=args.format, overwrite=args.overwrite, on_progress=progress_printer())
     print(f"wrote {manifest['total_rows']:,} rows in {manifest['wall_seconds']:.1f}s to {manifest['out']}")
     for table, stats in manifest["tables"].items():
         print(f"  {table:<20} {stats['rows']:>14,}")
@@ -98,9 +112,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate
-
-    results = validate(args.out)
+    results = engine.validate(args.out)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     else:
@@ -113,19 +125,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from .render import Renderer
+    from engine import Renderer
 
     if args.golden_update:
         return _golden_update()
     config = config_from_args(args)
     if args.diff:
-        from .golden import revision_diff
+        from engine.golden import revision_diff
 
         diffs = revision_diff(args.diff, config)
         print("".join(diffs.values()) if diffs else f"no difference in the rendered SQL between {args.diff} and the working tree", end="" if diffs else "\n")
         return 0
     if args.all:
-        from .script import render_lists_script, render_script
+        from engine import render_lists_script, render_script
 
         if args.table:
             raise ConfigError("TABLE", args.table, "no table with --all (the script has every table)")
@@ -147,8 +159,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def _golden_update() -> int:
     """Rewrite every generated review artifact: sql/golden/*.sql and sql/LINEAGE.md."""
-    from .golden import GOLDEN_DIR, write_golden
-    from .lineage import lineage_path, write_lineage
+    from engine.golden import GOLDEN_DIR, write_golden
+    from engine.lineage import lineage_path, write_lineage
 
     changed = [f"{GOLDEN_DIR.relative_to(GOLDEN_DIR.parent.parent)}/{name}" for name in write_golden()]
     if write_lineage():
@@ -158,7 +170,7 @@ def _golden_update() -> int:
 
 
 def cmd_lineage(args: argparse.Namespace) -> int:
-    from .lineage import lineage, render_json, render_markdown
+    from engine.lineage import lineage, render_json, render_markdown
 
     if args.table and args.table not in TABLES:
         raise ConfigError("TABLE", args.table, f"one of {list(TABLES)}, or none for every table")
@@ -168,8 +180,8 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 
 
 def cmd_row(args: argparse.Namespace) -> int:
-    from .build import row
-    from .session import local_session
+    from engine import row
+    from engine import local_session
 
     config = config_from_args(args)
     if args.table not in TABLES:
@@ -189,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="generate the eight tables into a folder")
     add_config_arguments(p)
     p.add_argument("--out", required=True, help="output folder (created; refused if it exists unless --overwrite)")
-    p.add_argument("--format", default="delta", choices=["delta", "parquet"], help="table format (default delta)")
+    p.add_argument("--format", default="delta", choices=list(DIRECTORY_FORMATS), help="table format (default delta)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output once the new one is complete")
     p.set_defaults(func=cmd_generate)
 
@@ -221,35 +233,34 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_arguments(p)
     p.set_defaults(func=cmd_row)
 
-    for name, (module, help_text) in EXTERNAL_COMMANDS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
+    for name, (mod, help_text) in EXTERNAL_COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         mod.add_arguments(p)
         p.set_defaults(func=mod.run)
     return parser
 
 
+# Exit status by failure kind, first match wins: an output another run is writing 3, bad
+# input 2, no usable Java 4, any other failure idgraph reports 1 (a damaged output, a
+# failed write, as a failed check does).
+EXIT_CODES: tuple[tuple[type[IdgraphError], int], ...] = ((OutputLockedError, 3), (InputError, 2), (JavaMissingError, 4), (IdgraphError, 1))
+# What a failed write adds to its one line.
+WRITE_FAILED_NOTE = "; the earlier output, if any, is untouched"
+
+
+def exit_code(exc: IdgraphError) -> int:
+    """The exit status for a failure of this kind."""
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except OutputLockedError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except CorruptOutputError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except TableWriteError as exc:
-        print(f"idgraph {args.command}: {exc}; the earlier output, if any, is untouched", file=sys.stderr)
-        return 1
-    except ConfigError as exc:
-        print(f"idgraph {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except IdgraphError as exc:
+        note = WRITE_FAILED_NOTE if isinstance(exc, TableWriteError) else ""
+        print(f"idgraph {args.command}: {exc}{note}", file=sys.stderr)
+        return exit_code(exc)
     except KeyboardInterrupt:
         print(f"idgraph {args.command}: interrupted; nothing was left half-written", file=sys.stderr)
         return 130

@@ -1,12 +1,12 @@
 """Run the generator on a Spark cluster or over Spark Connect: the same SQL, another session.
 
-    python -m engine.submit --master spark://host:7077 --out /shared/graph
-    python -m engine.submit --remote sc://host:15002 --out /shared/graph
-    spark-submit --master yarn "$(python -c 'import engine.submit as m; print(m.__file__)')" --out ...
+    python -m cli.submit --master spark://host:7077 --out /shared/graph
+    python -m cli.submit --remote sc://host:15002 --out /shared/graph
+    spark-submit --master yarn "$(python -c 'import cli.submit as m; print(m.__file__)')" --out ...
 
 With neither `--master` nor `--remote` the session is whatever the environment provides
 (spark-submit's settings, a Databricks cluster's session). `--hashes FILE` reads back what
-was written and records each table's content hash (`engine.contenthash`), so runs on
+was written and records each table's content hash (`engine.content_hashes`), so runs on
 different engines can be compared. A script run by spark-submit, hence absolute imports.
 """
 
@@ -16,17 +16,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from pyspark.sql import SparkSession
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
-from engine.cli import add_config_arguments, config_from_args, progress_printer
-from engine.config import ConfigError
-from engine.contenthash import content_hashes
-from engine.generate import generate
-from engine.session import configure
-from engine.sinks import FORMATS
-from engine.validate import load_tables
+from cli.main import add_config_arguments, config_from_args, exit_code, progress_printer
+import engine
+from engine import FORMATS, ConfigError, IdgraphError, configure, content_hashes, load_tables
 
 # Master URL schemes spark-submit understands (local[N] too, for trying a command out).
 MASTER_PREFIXES = ("spark://", "yarn", "k8s://", "local", "mesos://")
@@ -60,6 +57,8 @@ def build_session(
         raise ConfigError("--master", master, f"a Spark master URL starting with one of {list(MASTER_PREFIXES)}")
     if remote and not remote.startswith(REMOTE_PREFIX):
         raise ConfigError("--remote", remote, "a Spark Connect URL such as sc://host:15002")
+    from pyspark.sql import SparkSession
+
     builder = SparkSession.builder
     if remote:
         builder = builder.remote(remote)
@@ -82,7 +81,7 @@ def written_hashes(spark: SparkSession, manifest: Mapping[str, Any]) -> dict[str
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m engine.submit", description="Generate the identity graph on a Spark cluster or over Spark Connect.")
+    parser = argparse.ArgumentParser(prog="python -m cli.submit", description="Generate the identity graph on a Spark cluster or over Spark Connect.")
     add_config_arguments(parser)
     parser.add_argument("--out", required=True, help="output folder on a filesystem the driver and executors share, or catalog.schema with --format table")
     parser.add_argument("--format", default="delta", choices=list(FORMATS), help="delta or parquet folder, or catalog tables (default delta)")
@@ -102,7 +101,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     conf = parse_conf(args.conf)
     spark = build_session(args.master, args.remote, conf)
     try:
-        manifest = generate(config, out=args.out, format=args.format, overwrite=args.overwrite, spark=spark, on_progress=progress_printer())
+        manifest = engine.generate(config, out=args.out, format=args.format, overwrite=args.overwrite, spark=spark, on_progress=progress_printer())
         if args.hashes:
             manifest["content_hashes"] = written_hashes(spark, manifest)
             record = {"master": args.master, "remote": args.remote, "out": manifest["out"], "hashes": manifest["content_hashes"]}
@@ -117,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0 on success, 2 with a message naming the field on bad input."""
     try:
         manifest = run(argv)
-    except ConfigError as exc:
-        print(f"engine.submit: {exc}", file=sys.stderr)
-        return 2
+    except IdgraphError as exc:
+        print(f"cli.submit: {exc}", file=sys.stderr)
+        return exit_code(exc)
     print(f"wrote {manifest['total_rows']:,} rows in {manifest['wall_seconds']:.1f}s to {manifest['out']}")
     return 0
 
