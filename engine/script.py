@@ -11,7 +11,7 @@ temporary view (`idgraph_<table>_rows`) that its children select from where the 
 inlines the parent's query: Spark expands a view in place, so the plan (and every value)
 is the engine's, and the script shows each query once.
 
-With `lists="separate"` the eleven word-list lookup functions (three quarters of the
+With `lists="separate"` the word-list lookup functions (three quarters of the
 self-contained script) go to a second script, `render_lists_script(config)`, run first in
 the same session (`spark-sql -i idgraph_lists.sql -f graph.sql`); the main script then
 reads as the generators do. Together they are the same statements as the self-contained form.
