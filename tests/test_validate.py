@@ -10,6 +10,8 @@ import pyarrow.compute as pc
 import pytest
 
 from engine import validate
+from engine.integrity import table_files
+from engine.manifest import read_manifest, write_manifest
 from engine.validate import check_names
 
 
@@ -28,6 +30,12 @@ def _corrupt(out, table, column, change):
     index = data.schema.get_field_index(column)
     data = data.set_column(index, column, change(data.column(column)))
     deltalake.write_deltalake(str(out / table), data, mode="overwrite")
+    # The copy's manifest records the rewritten table, as a legitimate rewrite would, so the
+    # folder audit passes and the SQL checks are what must find the planted fault.
+    manifest = read_manifest(out)
+    files = table_files(out / table, manifest["format"])
+    manifest["tables"][table]["bytes"] = sum(path.stat().st_size for path in files)
+    write_manifest(out, manifest)
 
 
 @pytest.mark.parametrize(
