@@ -91,6 +91,11 @@ def test_every_edit_is_saved_as_typed_so_a_reload_restores_it_at_its_step(page):
     out = page.form.on_load(gr.Request(query_params={"session": "typist"}))
     assert out[page.form.step] == 3
     assert out[page.form.inputs["identifiers.maximum"]] == "9" and out[page.form.inputs["seed"]] == "1.5"
+    assert "Resumed session `typist` at step 3, as last edited" in out[page.form.parts["note"]]
+    # Restoring the values fires their change events; the live check they run must not wipe the note
+    # (it did: the resume line vanished before the user, or a browser test, could read it).
+    after = page.form.on_edit("typist", 3, *raw({**defaults(page), "identifiers.maximum": "9", "seed": "1.5"}))
+    assert page.form.parts["note"] not in after
 
 
 def test_step_5_is_checked_live_and_its_preview_never_contradicts_an_error(page):
@@ -301,7 +306,7 @@ def test_with_user_authorization_the_check_runs_as_the_user_and_the_run_records_
         # Bob, given Alice's link, gets a 403 message and a session of his own.
         bob = page.form.on_load(signed_in("bob@example.com", session=session))
         assert bob[page.form.session] != session
-        assert "403" in bob[p["message"]] and "belongs to another user" in bob[p["message"]]
+        assert "403" in bob[p["note"]] and "belongs to another user" in bob[p["note"]]
         assert page.ctx.runner.runs_for(bob[page.form.session]) == []
         assert not page.ctx.runner.cancel(run_id, bob[page.form.session])
     finally:

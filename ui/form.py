@@ -138,8 +138,12 @@ class Form:
         errors = steps.step_errors(step, values, self.ctx.databricks, touch_disk=False)
         return {name: text for name, text in errors.items() if name in steps.FIELD_BY_NAME and steps.FIELD_BY_NAME[name].step == step}
 
-    def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False, session: str | None = None) -> dict[Any, Any]:
-        """Updates that show `step`: its group, the stepper, buttons, errors of that step, review."""
+    def render(self, step: int, values: dict[str, Any], errors: dict[str, str], message: str = "", set_values: bool = False, session: str | None = None, note: str = "") -> dict[Any, Any]:
+        """Updates that show `step`: its group, the stepper, buttons, errors of that step, review.
+
+        `message` is the banner that live checks rewrite on every edit; `note` (the session
+        resumed or refused) has its own line, so the edits that restoring the values
+        triggers cannot wipe it before the user has read it."""
         p = self.parts
         out: dict[Any, Any] = {
             self.step: step,
@@ -149,6 +153,7 @@ class Form:
             p["next"]: gr.update(visible=step < steps.REVIEW_STEP),
             p["launch"]: gr.update(visible=step == steps.REVIEW_STEP),
             p["message"]: message,
+            p["note"]: note,
         }
         for number, group in enumerate(self.groups, start=1):
             out[group] = gr.update(visible=number == step)
@@ -255,8 +260,8 @@ class Form:
         self.ctx.identities[session] = user
         values = {**steps.default_values(self.ctx.databricks, self.ctx.out_root), **(saved.get("values") or {})}
         step = saved.get("step", 1) if isinstance(saved.get("step"), int) and 1 <= saved.get("step") <= steps.REVIEW_STEP else 1
-        message = refused or (f"Resumed session `{session}` at step {step}, as last edited ({saved.get('saved_at', '')} UTC)." if saved else "")
-        return {self.session: session, **self.render(step, values, self.live_errors(step, values), message, set_values=True, session=session)}
+        note = refused or (f"Resumed session `{session}` at step {step}, as last edited ({saved.get('saved_at', '')} UTC)." if saved else "")
+        return {self.session: session, **self.render(step, values, self.live_errors(step, values), set_values=True, session=session, note=note)}
 
     def on_edit(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
         """Every edit: saved for the session as typed, then this step's errors and the previews, live."""
@@ -389,6 +394,7 @@ def build(ctx: AppContext) -> Form:
     with gr.Row():
         p["upload"] = gr.UploadButton("Start from a config file (.json)", file_types=[".json"], type="filepath", size="sm", scale=0, elem_id="upload-config")
         p["message"] = gr.Markdown(elem_id="form-message")
+    p["note"] = gr.Markdown(elem_id="session-note")
     for step in range(1, steps.REVIEW_STEP):
         with gr.Column(visible=step == 1, elem_id=f"step-{step}") as group:
             for row in steps.LAYOUT[step]:
