@@ -19,6 +19,8 @@ reads as the generators do. Together they are the same statements as the self-co
 
 from __future__ import annotations
 
+import json
+
 from .config import ConfigError, GraphConfig
 from .keys import TABLES
 from .render import Renderer
@@ -51,7 +53,7 @@ def render_script(config: GraphConfig, format: str = "parquet", prefix: str = ""
         "-- idgraph: the whole synthetic identity graph as one Spark SQL script, no Python needed.",
         f"-- households={config.households} seed={config.seed} config_hash={config.config_hash()}",
         "-- Every column is a pure function of (seed, key): run it anywhere, get the same tables.",
-        "-- Config: " + config.to_json(indent=None),
+        _config_line(config),
         "",
         "-- Timestamps are built from Unix seconds and compared as UTC dates.",
         "SET spark.sql.session.timeZone = UTC;",
@@ -74,6 +76,16 @@ def render_script(config: GraphConfig, format: str = "parquet", prefix: str = ""
             f"CREATE TABLE {prefix}{table} USING {format} AS SELECT * FROM {_view(table)};",
         ]
     return "\n".join(parts) + "\n"
+
+
+def _config_line(config: GraphConfig) -> str:
+    """The config as the fields that differ from the defaults (GraphConfig.from_dict fills the
+    rest back in), so the header says what is particular to this run in one short line."""
+    defaults = GraphConfig().to_dict()
+    changed = {k: v for k, v in config.to_dict().items() if v != defaults[k]}
+    if not changed:
+        return "-- Config: the defaults (GraphConfig())."
+    return "-- Config: the defaults except " + json.dumps(changed) + " (GraphConfig.from_dict fills in the rest)."
 
 
 def _view(table: str) -> str:
