@@ -15,6 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import ConfigError, got_text
@@ -77,13 +78,13 @@ def power_law_pmf(size: int, exponent: float) -> list[float]:
     return [power_law_cdf_point(k + 1, size, exponent) - power_law_cdf_point(k, size, exponent) for k in range(1, size + 1)]
 
 
-def _adults_per_household() -> dict[str, float]:
-    # Adults (18+) per household: every generated member is an adult with identifiers, so the
-    # sizes count adults, not people. An assumption fitted to public figures (docs/realism.md):
-    # one-person households 29% (Census, America's Families and Living Arrangements 2023) plus
-    # single parents living with children only; married-couple households 47% (Census 2022);
-    # mean 1.97 adults per household.
-    return {"1": 0.33, "2": 0.47, "3": 0.13, "4": 0.05, "5": 0.015, "6": 0.004, "7": 0.0007, "8": 0.0003}
+# The default category weights and their sources: data, apart from code.
+_WEIGHTS_FILE: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "weights.json").read_text(encoding="utf-8"))
+
+
+def _default_weights(name: str) -> dict[str, float]:
+    """A default weights table from engine/data/weights.json, where each carries its source."""
+    return dict(_WEIGHTS_FILE[name]["weights"])
 
 
 # ---- field metadata: labels, help, units and bounds, read by validation and the launch form ----
@@ -187,26 +188,21 @@ class GraphConfig:
     # Fixed time window: nothing depends on the wall clock.
     start_date: str = "2023-01-01"
     end_date: str = "2025-12-31"
-    household_size_weights: Mapping[str, float] = field(default_factory=_adults_per_household)
-    income_weights: Mapping[str, float] = field(default_factory=lambda: {"<30K": 0.25, "30-60K": 0.35, "60-100K": 0.25, "100K+": 0.15})
+    household_size_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("household_size_weights"))
+    income_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("income_weights"))
     age_mean: float = 45.0
     age_sd: float = 15.0
     age_min: int = 18
     age_max: int = 85
-    gender_weights: Mapping[str, float] = field(default_factory=lambda: {"female": 0.51, "male": 0.48, "nonbinary": 0.01})
-    # ACS 2022 educational attainment, adults 25+.
-    education_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"less_than_high_school": 0.09, "high_school": 0.28, "some_college": 0.25, "bachelors": 0.23, "graduate": 0.15}
-    )
+    gender_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("gender_weights"))
+    education_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("education_weights"))
     # Share of a household's members who carry the household's surname.
     shared_surname_rate: float = 0.8
     # Where emails live: "reserved" (RFC 2606 example.* domains, safe to share) or
     # "realistic" (real providers' domains; see EMAIL_DOMAIN_MODES and docs/realism.md).
     email_domains: str = "reserved"
     identifiers: CountDistribution = field(default_factory=lambda: CountDistribution(2, 15, 2.3))
-    identifier_type_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"email_hash": 0.30, "cookie_id": 0.25, "mobile_ad_id": 0.25, "device_id": 0.15, "ctv_id": 0.05}
-    )
+    identifier_type_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("identifier_type_weights"))
     confidence_min: float = 0.70
     confidence_max: float = 0.95
     # Cookie ids one browser (a cookie_id identifier) goes through in the window; P(>= 2) = 0.31,
@@ -224,22 +220,18 @@ class GraphConfig:
     noise_confidence_max: float = 0.80
     content_items: int = 10_000
     content_zipf_exponent: float = 1.0
-    content_category_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"news": 0.20, "sports": 0.15, "entertainment": 0.25, "lifestyle": 0.15, "education": 0.10, "kids": 0.15}
-    )
+    content_category_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("content_category_weights"))
     events: CountDistribution = field(default_factory=lambda: CountDistribution(0, 255, 2.0))
-    engagement_type_weights: Mapping[str, float] = field(default_factory=lambda: {"view": 0.60, "like": 0.15, "share": 0.05, "complete": 0.20})
+    engagement_type_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("engagement_type_weights"))
     # A 'complete' event watched at least this share of the item; the other types watched less.
     complete_watch_share: float = 0.95
     campaigns: int = 100
-    campaign_channel_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"display": 0.35, "video": 0.25, "ctv": 0.15, "social": 0.15, "search": 0.10}
-    )
+    campaign_channel_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("campaign_channel_weights"))
     campaign_min_days: int = 7
     campaign_max_days: int = 90
     exposures: CountDistribution = field(default_factory=lambda: CountDistribution(0, 63, 2.2))
     response_rate: float = 0.15
-    response_type_weights: Mapping[str, float] = field(default_factory=lambda: {"conversion": 0.05, "click": 0.20, "view": 0.75})
+    response_type_weights: Mapping[str, float] = field(default_factory=lambda: _default_weights("response_type_weights"))
     attribution_window_days: int = 7
 
     # ---- JSON -------------------------------------------------------------------------

@@ -31,11 +31,13 @@ from engine import databricks
 from engine.config import ConfigError
 from engine.databricks.job_config import JobConfig
 from engine.events import Event, RunDone, RunProgress
+from engine.sinks import DIRECTORY_FORMATS
 
 # The Unity Catalog tags every generated table gets (SET TAG: metadata only).
 TAGS = {"synthetic": "true", "generator": "idgraph"}
-# Table format of the written tables; `--table-format parquet` serves a Spark without Delta.
-TABLE_FORMATS = ("delta", "parquet")
+# Table format of the written tables (the folder sink's formats); `--table-format parquet`
+# serves a Spark without Delta.
+TABLE_FORMATS = DIRECTORY_FORMATS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -24,6 +24,10 @@ KINDS = ("catalog", "schema", "table")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
 _RULE = f"1 to {MAX_IDENTIFIER_LENGTH} ASCII letters, digits or underscores (no quotes, backticks, dots, semicolons or spaces)"
 
+# A launch-form session id (a checkpoint's name): safe in a URL, a path and a volume file name.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_ID_RULE = "1 to 128 letters, digits, '-' or '_'"
+
 # Scale suffixes for table names, largest first: 1_000_000 households is "1m".
 _SCALE_SUFFIXES = ((1_000_000_000, "b"), (1_000_000, "m"), (1_000, "k"))
 
@@ -101,3 +105,8 @@ def table_name(purpose: str, households: int, timestamp: _dt.datetime, table: st
     """
     validate_identifier("table", table)
     return validate_identifier("table", f"{table_prefix(purpose, households, timestamp)}_{table.lower()}")
+
+
+def is_session_id(text: object) -> bool:
+    """True if `text` is a session id the launch form and the volume layout accept (SESSION_ID_RULE)."""
+    return isinstance(text, str) and bool(_SESSION_ID.fullmatch(text))

@@ -19,6 +19,23 @@ def test_defaults_are_valid_and_match_spec():
     assert (config.identifiers.minimum, config.identifiers.maximum) == (2, 15)
 
 
+def test_default_weights_are_data_with_their_sources():
+    # The census and survey weights live in engine/data/weights.json, each with its source;
+    # every weights field of the config takes its default from there and nowhere else.
+    from pathlib import Path
+
+    import engine.config
+
+    data = json.loads((Path(engine.config.__file__).parent / "data" / "weights.json").read_text())
+    weight_fields = [name for name, spec in engine.config.FIELDS.items() if spec.kind == "weights"]
+    assert weight_fields and sorted(weight_fields) == sorted(k for k in data if k != "about")
+    config = GraphConfig()
+    for name in weight_fields:
+        assert len(data[name]["source"]) > 20, name
+        assert getattr(config, name) == data[name]["weights"], name
+    assert "lambda: {" not in Path(engine.config.__file__).read_text()
+
+
 def test_config_round_trips_through_json():
     config = GraphConfig(households=1234, seed=-9, partitions=3, identifiers=CountDistribution(2, 10, 1.5))
     again = GraphConfig.from_json(config.to_json())

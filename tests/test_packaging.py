@@ -86,7 +86,7 @@ def test_core_wheel_depends_only_on_what_generation_needs_on_a_cluster(wheel):
 
 def test_wheel_holds_the_library_and_the_composition_root_and_no_tests(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("engine/__init__.py", "engine/errors.py", "engine/manifest.py", "cli/main.py", "cli/submit.py", "ui/app.py", "bench/harness.py"):
+    for module in ("engine/__init__.py", "engine/errors.py", "engine/manifest.py", "engine/data/weights.json", "cli/main.py", "cli/submit.py", "ui/app.py", "bench/harness.py"):
         assert module in names
     assert not any(n.startswith(("tests/", "docs/", "deploy/")) for n in names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()

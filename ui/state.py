@@ -22,10 +22,8 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine import ConfigError
+from engine import ConfigError, names
 
-# The same rule engine.databricks applies to checkpoint names: safe in a URL and a path.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _RUN_ID = re.compile(r"[a-z0-9-]{1,64}")
 DEFAULT_STATE_DIR = "state"
 
@@ -41,7 +39,8 @@ def new_session_id() -> str:
 
 
 def is_session_id(text: Any) -> bool:
-    return isinstance(text, str) and bool(_SESSION_ID.fullmatch(text))
+    """The engine's rule for session ids (engine.names), the one the volume layout applies too."""
+    return names.is_session_id(text)
 
 
 def new_run_id(now: _dt.datetime | None = None) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine import TABLES, ConfigError, GraphConfig, app_settings, expected_rows, make_sink, names
+from engine import DIRECTORY_FORMATS, TABLES, ConfigError, GraphConfig, app_settings, expected_rows, make_sink, names
 from engine import config as config_fields
 from engine.databricks.job_config import DEFAULT_PURPOSE, JobConfig
 
@@ -39,7 +39,8 @@ PRESETS = {"1K": 1_000, "10K": 10_000, "100K": 100_000, "1M": 1_000_000, "10M": 
 CUSTOM = "Custom"
 
 LOCAL, UNITY_CATALOG = "Local folder", "Unity Catalog"
-FORMATS = ("delta", "parquet")
+# The local folder formats are the engine's.
+FORMATS = DIRECTORY_FORMATS
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from .workspace import retrying
 
 _SUBFOLDER = re.compile(r"[A-Za-z0-9_.-]+")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 CONFIG_FILE, RUN_FILE, PROGRESS_FILE, MANIFEST_FILE = "config.json", "run.json", "progress.json", "manifest.json"
 
 
@@ -86,8 +85,8 @@ def run_file(volume_path: str, run_id: int | str, name: str) -> str:
 
 def session_path(volume_path: str, session_id: str) -> str:
     """Where the launch form keeps the checkpoint of `session_id`."""
-    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
-        raise ConfigError("session_id", session_id, "1 to 128 letters, digits, '-' or '_'")
+    if not names.is_session_id(session_id):
+        raise ConfigError("session_id", session_id, names.SESSION_ID_RULE)
     return f"{volume_root(volume_path)}/sessions/{session_id}.json"
 
 
