@@ -61,6 +61,10 @@ class ShuttingDownError(IdgraphError):
     """The app is shutting down and accepts no new run."""
 
 
+class ReleasePolicyError(IdgraphError, RuntimeError):
+    """The golden SQL changed but the package version did not (README's release policy)."""
+
+
 class JavaMissingError(IdgraphError, RuntimeError):
     """No Java 17+ runtime: Spark cannot start."""
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from .config import ConfigError, GraphConfig
+from .errors import ReleasePolicyError
 from .keys import TABLES
 from .lookups import lookup_lists
 from .render import SQL_DIR, Renderer
@@ -28,6 +29,9 @@ GOLDEN_CONFIG = GraphConfig(households=100, seed=42)
 # The one command that rewrites every generated review artifact (golden SQL and sql/LINEAGE.md).
 UPDATE_COMMAND = "idgraph sql --golden-update"
 _GIT_TIMEOUT_SECONDS = 60
+# "<package version> <SHA-256 of the golden SQL>": the version the golden SQL was released
+# under. write_golden() refuses to record changed SQL under the version it was recorded with.
+VERSION_FILE = "VERSION"
 
 
 class _GoldenRenderer(Renderer):
@@ -48,11 +52,44 @@ def rendered_files(config: GraphConfig = GOLDEN_CONFIG, sql_dir: Path = SQL_DIR)
     return files
 
 
-def write_golden(folder: Path = GOLDEN_DIR) -> list[str]:
-    """Rewrite the golden files; returns the names of those that changed."""
+def golden_digest(files: dict[str, str]) -> str:
+    """SHA-256 of the golden files (name and text, in name order)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(f"{name}\0{files[name]}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def recorded_release(folder: Path = GOLDEN_DIR) -> tuple[str, str] | None:
+    """(version, golden digest) from the folder's VERSION file, or None without one."""
+    path = folder / VERSION_FILE
+    if not path.is_file():
+        return None
+    version, digest = path.read_text(encoding="utf-8").split()
+    return version, digest
+
+
+def write_golden(folder: Path = GOLDEN_DIR, version: str | None = None) -> list[str]:
+    """Rewrite the golden files and their VERSION record; returns the names of those that changed.
+
+    Release policy (README): changed golden SQL needs a new package version. If the rendered SQL
+    differs from what VERSION records and `version` (default: this package's) is the one
+    recorded, nothing is written and ReleasePolicyError says to bump the version first.
+    """
+    from . import __version__
+
+    version = version or __version__
+    expected = rendered_files()
+    digest = golden_digest(expected)
+    recorded = recorded_release(folder)
+    if recorded and recorded[1] != digest and recorded[0] == version:
+        raise ReleasePolicyError(
+            f"the golden SQL changed but the version is still {version}: bump it in pyproject.toml and "
+            "engine/__init__.py (minor when generated values change, patch when only the SQL text does; "
+            f"README's release policy), then run {UPDATE_COMMAND} again"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     changed = []
-    expected = rendered_files()
     for stale in sorted(folder.glob("*.sql")):
         if stale.name not in expected:
             stale.unlink()
@@ -62,6 +99,9 @@ def write_golden(folder: Path = GOLDEN_DIR) -> list[str]:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.append(name)
+    if recorded != (version, digest) and (recorded is None or recorded[1] != digest):
+        (folder / VERSION_FILE).write_text(f"{version} {digest}\n", encoding="utf-8")
+        changed.append(VERSION_FILE)
     return changed
 
 

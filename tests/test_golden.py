@@ -11,16 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from engine import TABLES, ConfigError
+import engine
+from engine import TABLES, ConfigError, ReleasePolicyError
 from engine.golden import (
     GOLDEN_CONFIG,
     GOLDEN_DIR,
     UPDATE_COMMAND,
+    VERSION_FILE,
     diff_files,
+    golden_digest,
     golden_differences,
     rendered_at_revision,
+    recorded_release,
     rendered_files,
     revision_diff,
+    write_golden,
 )
 from engine.render import SQL_DIR, Renderer
 
@@ -57,6 +62,29 @@ def test_a_one_character_change_to_a_generator_fails_the_golden_check(tmp_path):
     # households.sql and every table that recomputes households (all person-level tables)
     assert "households.sql" in differing and "functions.sql" not in differing
     assert "content_catalog.sql" not in differing
+
+
+def test_the_golden_sql_is_recorded_with_the_version_it_was_released_under():
+    version, digest = recorded_release()
+    assert digest == golden_digest({p.name: p.read_text() for p in GOLDEN_DIR.glob("*.sql")}), f"run {UPDATE_COMMAND}"
+    assert tuple(map(int, version.split("."))) <= tuple(map(int, engine.__version__.split(".")))
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert f'version = "{engine.__version__}"' in pyproject
+
+
+def test_changed_golden_sql_under_an_unchanged_version_is_refused(tmp_path):
+    golden = tmp_path / "golden"
+    shutil.copytree(GOLDEN_DIR, golden)
+    version, _ = recorded_release(golden)
+    # as if the SQL had changed since the golden files were recorded under `version`
+    (golden / VERSION_FILE).write_text(f"{version} {'0' * 64}\n")
+    before = {p.name: p.read_text() for p in golden.iterdir()}
+    with pytest.raises(ReleasePolicyError, match="bump it in pyproject.toml"):
+        write_golden(golden, version=version)
+    assert {p.name: p.read_text() for p in golden.iterdir()} == before  # nothing written
+    bumped = version + ".1"
+    assert VERSION_FILE in write_golden(golden, version=bumped)
+    assert recorded_release(golden) == (bumped, golden_digest(rendered_files()))
 
 
 def _git_repo_with_sql(folder: Path) -> str:
