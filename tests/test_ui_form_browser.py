@@ -225,6 +225,15 @@ def test_launch_form_keeps_what_was_typed_checks_live_estimates_and_is_accessibl
         assert not Path(run["spec"]["out"]).exists()
         checks.contrast(page, "runs tab")
         page.screenshot(path=ARTIFACTS / "form-1280-7-cancelled-run.png", full_page=True)
+        # Live regions speak words: the form message is a polite status, and no live region or
+        # screen-reader-only text is left with one of Gradio's untranslated "common.*" keys.
+        expect(page.locator("#form-message")).to_have_attribute("aria-live", "polite")
+        expect(page.locator("#form-message")).to_have_attribute("role", "status")
+        untranslated = page.evaluate(
+            "() => [...document.querySelectorAll('[aria-live], .sr-only')]"
+            ".map((e) => e.textContent.trim()).filter((t) => /^common\\.[a-z_]+$/.test(t))"
+        )
+        assert untranslated == [], f"live regions read out untranslated keys: {untranslated}"
 
         # 1,024 px: a new session, 10M households, every step screenshotted, nothing cut off; a large run asks first.
         narrow = browser.new_page(viewport={"width": 1024, "height": 900})
