@@ -38,7 +38,7 @@ golden: setup
 
 # The reliability suite alone, writing docs/reliability.md from its run.
 reliability: setup-test
-	$(BIN)/python -m pytest -q tests/test_reliability_output.py tests/test_reliability_corrupt.py tests/test_reliability_fuzz.py tests/test_reliability_faults.py --reliability-report
+	$(BIN)/python -m pytest -q tests/test_reliability_output.py tests/test_reliability_corrupt.py tests/test_reliability_fuzz.py tests/test_reliability_faults.py tests/test_reliability_load.py --reliability-report
 
 bench: setup-test
 	$(BIN)/idgraph bench

@@ -6,6 +6,10 @@ moves the staging folder into place at the end. `fake.fail` makes it fail after 
 first table. Killed by a signal, it dies at once and leaves its staging folder behind,
 which is exactly what the runner must clean up. The real worker is exercised by the
 browser e2e and SIGTERM tests.
+
+Runs launched through the form (tests/ui_fake_app.py) carry no `fake` block: there
+IDGRAPH_FAKE_SECONDS sets the seconds per table, and a run whose folder name starts with
+`slow` takes IDGRAPH_FAKE_SLOW_SECONDS per table (long enough to be cancelled mid-write).
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ def emit(event: dict) -> None:
 
 def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
-    fake = spec.get("fake", {})
     out = Path(spec["out"])
+    paced = os.environ.get("IDGRAPH_FAKE_SLOW_SECONDS" if out.name.startswith("slow") else "IDGRAPH_FAKE_SECONDS")
+    fake = spec.get("fake", {"seconds": float(paced)} if paced else {})
     # named as the engine names its staging folders (12 hex digits), so its cleanup knows them
     staging = out.parent / f".{out.name}.staging-{os.getpid():012x}"
     staging.mkdir(parents=True)

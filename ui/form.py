@@ -307,10 +307,10 @@ class Form:
     def on_upload(self, session: str, step: int, path: str, *raw: Any) -> dict[Any, Any]:
         """Start from a config file: every known field is filled in, errors show at their fields."""
         current = self.values(raw)
-        try:
-            text = Path(path).read_text()
-        except (OSError, TypeError) as exc:
-            return self.render(step, current, {}, f"⚠ Could not read the file: {exc}")
+        text, problem = steps.read_config_file(path)
+        if text is None:
+            named = f"{Path(path).name}: " if isinstance(path, str) and path else ""
+            return self.render(step, current, {}, f"⚠ {named}{problem}")
         values, problem = steps.values_from_config_json(text, current)
         if problem:
             return self.render(step, current, {}, f"⚠ {Path(path).name}: {problem}")

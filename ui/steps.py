@@ -347,6 +347,29 @@ def expected_table(values: Mapping[str, Any]) -> tuple[list[list[Any]], int | No
     return [[table, f"{rows:,}"] for table, rows in counts.items()], sum(counts.values())
 
 
+# An uploaded config file over this size is refused unread: an idgraph config is a few KB.
+CONFIG_FILE_LIMIT_BYTES = 1024 * 1024
+
+
+def read_config_file(path: Any) -> tuple[str | None, str | None]:
+    """(text, None) of an uploaded config file, or (None, why it cannot be read as one)."""
+    try:
+        file = Path(path)
+        size = file.stat().st_size
+        if size > CONFIG_FILE_LIMIT_BYTES:
+            return None, f"This file is {size:,} bytes, over the {CONFIG_FILE_LIMIT_BYTES:,}-byte (1 MiB) limit of a config file (an idgraph config is a few KB), so it was not read."
+        with file.open("rb") as handle:
+            data = handle.read(CONFIG_FILE_LIMIT_BYTES + 1)
+    except (OSError, TypeError, ValueError) as exc:
+        return None, f"Could not read the file: {exc}"
+    if len(data) > CONFIG_FILE_LIMIT_BYTES:  # grew after the size was read
+        return None, f"This file is over the {CONFIG_FILE_LIMIT_BYTES:,}-byte (1 MiB) limit of a config file, so it was not read."
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "This file is not text (UTF-8), so not an idgraph config."
+
+
 def values_from_config_json(text: str, current: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     """Form values from an uploaded config: a GraphConfig JSON or a JobConfig JSON {graph, destination}.
 
