@@ -159,6 +159,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     return build_page(ctx).demo
 
 
+# What Gradio accepts at all, well above a config file's limit.
+UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+
+
 def serve(ctx: AppContext, host: str, port: int, ready: threading.Event | None = None, stop: threading.Event | None = None) -> int:
     """Serve until SIGTERM/SIGINT (or `stop`), then stop the runs and exit cleanly."""
     stop = stop or threading.Event()
@@ -168,7 +172,10 @@ def serve(ctx: AppContext, host: str, port: int, ready: threading.Event | None =
     demo = build_app(ctx)
     started = time.perf_counter()
     demo.queue(default_concurrency_limit=16).launch(
-        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False, theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, head=A11Y_HEAD, footer_links=["api"]
+        server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False, theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, head=A11Y_HEAD, footer_links=["api"],
+        # Gradio refuses a truly huge upload before writing it to its temporary folder; one over the
+        # config limit (steps.CONFIG_FILE_LIMIT_BYTES) but under this gets the form's own message.
+        max_file_size=UPLOAD_LIMIT_BYTES,
     )
     print(f"idgraph ui: listening on http://{host}:{port} (state in {ctx.store.root}; started in {time.perf_counter() - started:.1f}s)", flush=True)
     if ready is not None:
