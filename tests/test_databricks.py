@@ -566,8 +566,8 @@ def test_job_reads_volume_config_rechecks_and_writes_clustered_commented_tables(
     assert run["manifest"]["run_id"] == str(launch.run_id)
     assert run["manifest"]["tables"]["households"] == f"`{JOB_CATALOG}`.`{job_schema}`.`idgraph_40_20261130t1015_households`"
     state = dbx.poll_run(sp, run["run_id"], progress_path=run["progress_path"])
-    assert len(state.progress["tables_finished"]) == len(TABLES)
-    assert sorted(state.progress["tables_finished"]) == sorted(WRITE_ORDER)
+    assert len(state.progress.finished) == len(TABLES) and state.progress.running == []
+    assert sorted(state.progress.finished) == sorted(WRITE_ORDER) and state.progress.rows_written > 0
 
 
 def test_job_stops_before_writing_when_a_privilege_was_revoked(fake, alice, spark, job_schema, tmp_path):

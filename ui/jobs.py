@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from engine import TABLES
-from engine import ConfigError
+from engine import ConfigError, RunProgress
 
 # Seconds between polls of a Jobs run (each poll is one or two small REST calls).
 POLL_SECONDS = 5.0
@@ -100,13 +100,12 @@ def check_destination(settings: WorkspaceSettings, catalog: str, schema: str, ov
     return databricks.check_permissions(w, catalog, schema, overwrite)
 
 
-def progress_events(progress: dict[str, Any] | None, now: float) -> list[dict[str, Any]]:
-    """The job's progress.json as the same started/finished events a local worker sends."""
-    if not progress:
+def progress_events(progress: RunProgress | None, now: float) -> list[dict[str, Any]]:
+    """The job's progress (`RunState.progress`) as the same started/finished events a local worker sends."""
+    if progress is None:
         return []
     # by name: tables finish out of key order
-    finished = progress.get("tables_finished") or []
-    running = progress.get("current_tables") or []
+    finished, running = progress.finished, progress.running
     events: list[dict[str, Any]] = [
         {"event": "finished", "table": t, "index": TABLES.index(t), "total": len(TABLES), "time": now} for t in finished if t in TABLES
     ]

@@ -34,6 +34,7 @@ from .volume import (
     launch_config_path,
     list_directory,
     list_runs,
+    read_progress,
     run_file,
     run_folder,
     save_run_record,
@@ -41,6 +42,7 @@ from .volume import (
     upload_text,
     volume_of_launch_config,
     volume_root,
+    write_progress,
 )
 from .workspace import WorkspaceUnavailableError, client, current_user, is_transient, retrying
 
@@ -51,5 +53,5 @@ __all__ = [
     "app_runs_folder", "cancel_run", "check_permissions", "client", "current_user", "download_text", "is_transient",
     "launch_config_path", "launch_run", "list_directory", "list_runs", "new_token", "poll_run", "required_privileges",
     "retrying", "run_file", "run_folder", "save_run_record", "session_path", "upload_text", "volume_of_launch_config",
-    "volume_root",
+    "read_progress", "volume_root", "write_progress",
 ]

@@ -26,6 +26,7 @@ from databricks.sdk.errors import NotFound
 
 from engine import names
 from engine.config import ConfigError
+from engine.events import RunProgress
 
 from .workspace import retrying
 
@@ -117,6 +118,18 @@ def list_directory(w: WorkspaceClient, path: str) -> list:
         return retrying(lambda: list(w.files.list_directory_contents(path)))
     except NotFound:
         return []
+
+
+# ---- a run's files -------------------------------------------------------------------------
+def write_progress(w: WorkspaceClient, path: str, progress: RunProgress) -> None:
+    """Rewrite a run's `progress.json` (the job, as tables start and finish)."""
+    upload_text(w, path, json.dumps(progress.to_dict()))
+
+
+def read_progress(w: WorkspaceClient, path: str) -> RunProgress | None:
+    """A run's `progress.json`, or None before the job wrote one."""
+    text = download_text(w, path)
+    return RunProgress.from_dict(json.loads(text)) if text else None
 
 
 # ---- run records ---------------------------------------------------------------------------
