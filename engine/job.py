@@ -31,6 +31,7 @@ from engine import databricks
 from engine.config import ConfigError
 from engine.databricks.job_config import JobConfig
 from engine.events import Event, RunDone, RunProgress
+from engine.manifest import JobManifest, Manifest
 
 # The Unity Catalog tags every generated table gets (SET TAG: metadata only).
 TAGS = {"synthetic": "true", "generator": "idgraph"}
@@ -124,7 +125,7 @@ def run(
     *,
     workspace: Any = None,
     spark: Any = None,
-) -> dict[str, Any]:
+) -> JobManifest:
     """Do the job and return what was written to `manifest.json`.
 
     `workspace` and `spark` default to `engine.databricks.client()` and the active Spark
@@ -161,18 +162,18 @@ def run(
         on_progress=on_progress,
         sink=sink,
     )
-    result = {
-        "generator_manifest": manifest,
-        "tables": job.qualified_names(),
-        "table_properties": properties,
-        "cluster_by": {t: list(c) for t, c in job.cluster_by().items()},
-        "tags": apply_tags(spark, tag_statements(job)),
-        "run_id": args.run_id or None,
-        "principal": report.principal,
-        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
-    }
+    result = JobManifest(
+        generator_manifest=Manifest.from_dict(manifest),
+        tables=job.qualified_names(),
+        table_properties=properties,
+        cluster_by={t: list(c) for t, c in job.cluster_by().items()},
+        tags=apply_tags(spark, tag_statements(job)),
+        run_id=args.run_id or None,
+        principal=report.principal,
+        finished_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+    )
     if run_volume:
-        databricks.upload_text(w, databricks.run_file(run_volume, args.run_id, databricks.MANIFEST_FILE), json.dumps(result, indent=2, sort_keys=True, default=str))
+        databricks.write_job_manifest(w, databricks.run_file(run_volume, args.run_id, databricks.MANIFEST_FILE), result)
     return result
 
 

@@ -156,8 +156,8 @@ class JobsExecution:
                     "run_id": launch.run_id,
                     "token": token,
                     "config_path": launch.config_path,
-                    "progress_path": databricks.run_file(self.settings.volume, launch.run_id, databricks.PROGRESS_FILE),
-                    "manifest_path": databricks.run_file(self.settings.volume, launch.run_id, databricks.MANIFEST_FILE),
+                    "progress_path": launch.record.progress_path,
+                    "manifest_path": launch.record.manifest_path,
                 },
                 phase="Databricks run submitted",
             )
@@ -186,12 +186,12 @@ class JobsExecution:
         self.runner.patch(self.run_id, phase=f"Databricks: {state.summary()}", run_page_url=state.run_page_url)
         if not state.done:
             return False
-        manifest_text = databricks.download_text(w, info["manifest_path"])
-        if manifest_text:
-            generator = json.loads(manifest_text).get("generator_manifest") or {}
-            for index, (table, stats) in enumerate((generator.get("tables") or {}).items()):
+        job_manifest = databricks.read_job_manifest(w, info["manifest_path"])
+        if job_manifest is not None:
+            generator = job_manifest.generator_manifest
+            for index, (table, stats) in enumerate((generator.tables if generator else {}).items()):
                 self.runner.update(self.run_id, {"event": "finished", "table": table, "index": index, "total": len(TABLES), **stats})
-            self.runner.update(self.run_id, {"event": "done", "manifest": generator})
+            self.runner.update(self.run_id, {"event": "done", "manifest": generator.to_dict() if generator else {}})
         status = "succeeded" if state.succeeded else "cancelled" if state.cancelled else "failed"
         self.runner.patch(self.run_id, resumable=False)
         self.runner.finish(self.run_id, status, None if state.succeeded else state.error or state.summary())

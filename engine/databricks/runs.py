@@ -55,6 +55,7 @@ class Launch:
     run_id: int
     config_path: str
     token: str
+    record: volume.RunRecord  # the run record written to the volume (where the run's files go)
 
 
 def launch_run(
@@ -91,23 +92,23 @@ def launch_run(
     else:
         started = retrying(lambda: w.jobs.submit(run_name=run_name or f"idgraph {job.prefix}", idempotency_token=token, **spec))
     run_id = started.run_id
-    record = {
-        "run_id": run_id,
-        "job_id": job_id,
-        "token": token,
-        "prefix": job.prefix,
-        "config_path": config_path,
-        "progress_path": volume.run_file(volume_path, run_id, volume.PROGRESS_FILE),
-        "manifest_path": volume.run_file(volume_path, run_id, volume.MANIFEST_FILE),
-        "launched_at": job.destination.launched_at,
-        "launched_by": launched_by or current_user(w),
-        "destination": job.destination.schema_name,
-        "tables": job.table_names(),
-        "households": job.graph.households,
-        "seed": job.graph.seed,
-    }
+    record = volume.RunRecord(
+        run_id=run_id,
+        job_id=job_id,
+        token=token,
+        prefix=job.prefix,
+        config_path=config_path,
+        progress_path=volume.run_file(volume_path, run_id, volume.PROGRESS_FILE),
+        manifest_path=volume.run_file(volume_path, run_id, volume.MANIFEST_FILE),
+        launched_at=job.destination.launched_at,
+        launched_by=launched_by or current_user(w),
+        destination=job.destination.schema_name,
+        tables=job.table_names(),
+        households=job.graph.households,
+        seed=job.graph.seed,
+    )
     volume.save_run_record(w, volume_path, record)
-    return Launch(run_id, config_path, token)
+    return Launch(run_id, config_path, token, record)
 
 
 def submit_spec(config_path: str, wheel_path: str | None, cluster_id: str | None) -> dict[str, Any]:
