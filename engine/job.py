@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import os
 import sys
 from importlib import metadata
@@ -113,9 +112,8 @@ class ProgressFile:
         self.progress.apply(event)
         if isinstance(event, RunDone):  # the manifest says it all
             return
-        snapshot = {**self.progress.to_dict(), "updated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         try:
-            databricks.upload_text(self.w, self.path, json.dumps(snapshot))
+            databricks.write_progress(self.w, self.path, self.progress)
         except (DatabricksError, OSError) as exc:  # progress must never fail the generation
             print(f"idgraph: could not write progress to {self.path}: {exc}", file=sys.stderr, flush=True)
 

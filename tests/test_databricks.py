@@ -587,6 +587,8 @@ def test_job_reads_volume_config_rechecks_and_writes_clustered_commented_tables(
     state = dbx.poll_run(sp, run.run_id, progress_path=run.progress_path)
     assert len(state.progress.finished) == len(TABLES) and state.progress.running == []
     assert sorted(state.progress.finished) == sorted(WRITE_ORDER) and state.progress.rows_written > 0
+    # progress.json holds what RunProgress writes and nothing no reader uses
+    assert json.loads(fake.files[run.progress_path][0]) == state.progress.to_dict()
 
 
 def test_job_stops_before_writing_when_a_privilege_was_revoked(fake, alice, spark, job_schema, tmp_path):

@@ -155,7 +155,6 @@ class JobsExecution:
                 databricks={
                     "run_id": launch.run_id,
                     "token": token,
-                    "config_path": launch.config_path,
                     "progress_path": launch.record.progress_path,
                     "manifest_path": launch.record.manifest_path,
                 },
