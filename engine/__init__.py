@@ -41,7 +41,7 @@ from .events import (
 from .expected import expected_rows
 from .generate import WRITE_ORDER, generate, make_sink, versions, write_rank, write_tables
 from .keys import TABLES
-from .manifest import MANIFEST, read_manifest, write_manifest
+from .manifest import MANIFEST, JobManifest, Manifest, read_manifest, write_manifest
 from .render import Renderer, render_functions, render_table
 from .script import render_lists_script, render_script
 from .session import configure, local_session
@@ -68,7 +68,9 @@ __all__ = [
     "InputError",
     "JavaMissingError",
     "ReleasePolicyError",
+    "JobManifest",
     "MANIFEST",
+    "Manifest",
     "OutputExistsError",
     "OutputLockedError",
     "ProgressCallback",

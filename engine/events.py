@@ -102,6 +102,17 @@ class RunProgress:
             self.manifest = event.manifest
         return self
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RunProgress":
+        """The progress a `to_dict` dict holds (the job's progress.json); other keys are ignored."""
+        return cls(
+            total=data.get("tables_total"),
+            running=list(data.get("current_tables") or []),
+            finished=list(data.get("tables_finished") or []),
+            rows_written=data.get("rows_written") or 0,
+            error=data.get("error"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The progress as a JSON-ready dict (the Databricks job's progress.json)."""
         return {

@@ -27,6 +27,7 @@ from .config import GraphConfig
 from .errors import ConfigError, SessionError
 from .events import ProgressCallback, RunDone, TableFailed, TableFinished, TableStarted
 from .keys import TABLES
+from .manifest import Manifest
 from .sinks import FORMATS, DirectorySink, Sink, TableSink
 from .sql_identity import sql_identity
 
@@ -95,7 +96,7 @@ def generate(
     tables: tuple[str, ...] = TABLES,
     sink: Sink | None = None,
 ) -> dict[str, Any]:
-    """Generate `tables` for `config` into `out`; returns the run manifest.
+    """Generate `tables` for `config` into `out`; returns the run manifest (`Manifest.to_dict`).
 
     `sink`: a ready sink instead of make_sink's (the Databricks job builds its TableSink
     with clustering keys and comments).
@@ -103,36 +104,32 @@ def generate(
     report = on_progress or (lambda event: None)
     sink = preflight(config, out, format, overwrite, spark, table_names, table_properties, sink=sink)
     started = time.perf_counter()
-    manifest: dict[str, Any] = {
-        "seed": config.seed,
-        "config_hash": config.config_hash(),
-        "config": config.to_dict(),
-        "format": format,
-        "out": sink.location,
-        "started_at": _now(),
-        "versions": versions(),
-        "sql": sql_identity(config),
-        "tables": {},
-    }
+    # what the run is, taken before any Spark work (as the manifest always has been)
+    known = dict(seed=config.seed, config_hash=config.config_hash(), config=config.to_dict(), format=format,
+                 out=sink.location, started_at=_now(), versions=versions(), sql=sql_identity(config))
     try:
         if spark is None:
             from .session import local_session
 
             spark = local_session()
-        manifest["partitions"] = resolve_partitions(spark, config)
-        frames = builders(spark, config, tables, partitions=manifest["partitions"])
+        partitions = resolve_partitions(spark, config)
+        frames = builders(spark, config, tables, partitions=partitions)
         written = write_tables({t: frames[t] for t in sorted(frames, key=write_rank)}, sink, report, spark=spark)
-        manifest["tables"] = {t: written[t] for t in tables}
-        manifest["finished_at"] = _now()
-        manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
-        manifest["total_rows"] = sum(t["rows"] for t in manifest["tables"].values())
+        manifest = Manifest(
+            **known,
+            tables={t: written[t] for t in tables},
+            partitions=partitions,
+            finished_at=_now(),
+            wall_seconds=round(time.perf_counter() - started, 3),
+            total_rows=sum(written[t]["rows"] for t in tables),
+        )
         sink.commit(manifest)
     except BaseException as exc:
         sink.abort()
         report(TableFailed(f"{type(exc).__name__}: {exc}"))
         raise
-    report(RunDone(manifest))
-    return manifest
+    report(RunDone(manifest.to_dict()))
+    return manifest.to_dict()
 
 
 # The order tables are written in: the small ones first. Spark runs jobs first come, first

@@ -11,7 +11,7 @@ page are named too. `validate` and `profile` raise `CorruptOutputError` with all
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # PySpark is imported where a session is made
 
 from .errors import CorruptOutputError, Problem
 from .keys import TABLES
-from .manifest import read_manifest
+from .manifest import Manifest, read_manifest
 
 # Reader option: verify the CRC Parquet writers store in each page header.
 VERIFY_CHECKSUMS = {"parquet.page.verify-checksum.enabled": "true"}
@@ -37,21 +37,21 @@ def table_files(folder: Path, format: str) -> list[Path]:
     return sorted(folder.glob("*.parquet"))
 
 
-def audit(out: str | Path, manifest: Mapping[str, Any]) -> list[Problem]:
+def audit(out: str | Path, manifest: Manifest) -> list[Problem]:
     """Problems visible without Spark, by table (an empty list when none)."""
     import pyarrow.parquet as pq
 
     out = Path(out)
-    problems = [Problem(t, "not in the manifest") for t in TABLES if t not in manifest["tables"]]
-    for table, recorded in manifest["tables"].items():
+    problems = [Problem(t, "not in the manifest") for t in TABLES if t not in manifest.tables]
+    for table, recorded in manifest.tables.items():
         folder = out / table
         if not folder.is_dir():
             problems.append(Problem(table, f"folder {folder} is missing"))
             continue
         try:
-            files = table_files(folder, manifest["format"])
+            files = table_files(folder, manifest.format)
         except Exception as exc:
-            problems.append(Problem(table, f"{manifest['format']} table unreadable ({_first_line(exc)})"))
+            problems.append(Problem(table, f"{manifest.format} table unreadable ({_first_line(exc)})"))
             continue
         rows = size = 0
         for path in files:
@@ -67,7 +67,7 @@ def audit(out: str | Path, manifest: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def check_folder(out: str | Path) -> dict[str, Any]:
+def check_folder(out: str | Path) -> Manifest:
     """The manifest of a run folder whose audit found nothing; CorruptOutputError otherwise."""
     manifest = read_manifest(out)
     problems = audit(out, manifest)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import os
 import sys
 from importlib import metadata
@@ -32,6 +31,7 @@ from engine.config import ConfigError
 from engine.databricks.job_config import JobConfig
 from engine.events import Event, RunDone, RunProgress
 from engine.sinks import DIRECTORY_FORMATS
+from engine.manifest import JobManifest, Manifest
 
 # The Unity Catalog tags every generated table gets (SET TAG: metadata only).
 TAGS = {"synthetic": "true", "generator": "idgraph"}
@@ -114,9 +114,8 @@ class ProgressFile:
         self.progress.apply(event)
         if isinstance(event, RunDone):  # the manifest says it all
             return
-        snapshot = {**self.progress.to_dict(), "updated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         try:
-            databricks.upload_text(self.w, self.path, json.dumps(snapshot))
+            databricks.write_progress(self.w, self.path, self.progress)
         except (DatabricksError, OSError) as exc:  # progress must never fail the generation
             print(f"idgraph: could not write progress to {self.path}: {exc}", file=sys.stderr, flush=True)
 
@@ -126,7 +125,7 @@ def run(
     *,
     workspace: Any = None,
     spark: Any = None,
-) -> dict[str, Any]:
+) -> JobManifest:
     """Do the job and return what was written to `manifest.json`.
 
     `workspace` and `spark` default to `engine.databricks.client()` and the active Spark
@@ -163,18 +162,18 @@ def run(
         on_progress=on_progress,
         sink=sink,
     )
-    result = {
-        "generator_manifest": manifest,
-        "tables": job.qualified_names(),
-        "table_properties": properties,
-        "cluster_by": {t: list(c) for t, c in job.cluster_by().items()},
-        "tags": apply_tags(spark, tag_statements(job)),
-        "run_id": args.run_id or None,
-        "principal": report.principal,
-        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
-    }
+    result = JobManifest(
+        generator_manifest=Manifest.from_dict(manifest),
+        tables=job.qualified_names(),
+        table_properties=properties,
+        cluster_by={t: list(c) for t, c in job.cluster_by().items()},
+        tags=apply_tags(spark, tag_statements(job)),
+        run_id=args.run_id or None,
+        principal=report.principal,
+        finished_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+    )
     if run_volume:
-        databricks.upload_text(w, databricks.run_file(run_volume, args.run_id, databricks.MANIFEST_FILE), json.dumps(result, indent=2, sort_keys=True, default=str))
+        databricks.write_job_manifest(w, databricks.run_file(run_volume, args.run_id, databricks.MANIFEST_FILE), result)
     return result
 
 

@@ -394,7 +394,7 @@ def profile(out: str | Path, spark: SparkSession | None = None) -> Report:
     from .integrity import check_folder
     from .validate import load_tables
 
-    config = GraphConfig.from_dict(check_folder(out)["config"])  # a damaged folder is named before Spark starts
+    config = GraphConfig.from_dict(check_folder(out).config)  # a damaged folder is named before Spark starts
     if spark is None:
         from .session import local_session
 

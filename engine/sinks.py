@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import eng
 from .errors import ConfigError, OutputExistsError, OutputLockedError, TableWriteError
 from .fsmove import exchange, move_noreplace
 from .lock import OutputLock
-from .manifest import MANIFEST, write_manifest
+from .manifest import MANIFEST, Manifest, write_manifest
 
 DIRECTORY_FORMATS = ("delta", "parquet")
 FORMATS = DIRECTORY_FORMATS + ("table",)
@@ -34,7 +34,7 @@ FORMATS = DIRECTORY_FORMATS + ("table",)
 class Sink(Protocol):
     def prepare(self) -> None: ...
     def write(self, table: str, df: DataFrame) -> dict[str, Any]: ...
-    def commit(self, manifest: Mapping[str, Any]) -> None: ...
+    def commit(self, manifest: Manifest) -> None: ...
     def abort(self) -> None: ...
 
 
@@ -110,7 +110,7 @@ class DirectorySink:
         except Exception as exc:
             raise TableWriteError(table, describe_write_failure(exc)) from exc
 
-    def commit(self, manifest: Mapping[str, Any]) -> None:
+    def commit(self, manifest: Manifest) -> None:
         """Write the manifest, then put the finished staging folder in place in one step."""
         try:
             try:
@@ -294,7 +294,7 @@ class TableSink:
         parts.append(f"AS SELECT * FROM {self._quote(view)}")
         return "\n".join(parts)
 
-    def commit(self, manifest: Mapping[str, Any]) -> None:
+    def commit(self, manifest: Manifest) -> None:
         return None
 
     def abort(self) -> None:

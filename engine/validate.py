@@ -75,9 +75,9 @@ def load_tables(spark: SparkSession, out: str | Path, tables: Mapping[str, str] 
     else:
         manifest = check_folder(out)
         reader = spark.read.options(**VERIFY_CHECKSUMS)
-        for table in manifest["tables"]:
+        for table in manifest.tables:
             path = Path(out) / table
-            if manifest["format"] == "delta":
+            if manifest.format == "delta":
                 frames[table] = reader.parquet(*(str(f) for f in table_files(path, "delta")))
             else:
                 frames[table] = reader.parquet(str(path))
@@ -100,7 +100,7 @@ def validate(
     if config is None:
         if out is None:
             raise ConfigError("config", None, "the run's config when validating catalog tables")
-        config = GraphConfig.from_dict(check_folder(out)["config"])
+        config = GraphConfig.from_dict(check_folder(out).config)
     if spark is None:
         from .session import local_session
 

@@ -34,9 +34,9 @@ def main() -> int:
     before = dict(spark.conf.getAll)
     result = job.run([a for a in args.job_args if a != "--"], spark=spark)
     after = dict(spark.conf.getAll)
-    tables = {t: spark.table(name) for t, name in result["tables"].items()}
+    tables = {t: spark.table(name) for t, name in result.tables.items()}
     described = {}
-    for table, name in result["tables"].items():
+    for table, name in result.tables.items():
         properties = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
         info = spark.catalog.getTable(name)
         columns = {c.name: c.description for c in spark.catalog.listColumns(name)}
@@ -46,7 +46,7 @@ def main() -> int:
         "properties_set": sorted(k for k in after if before.get(k) != after[k]),
         "hashes": content_hashes(tables),
         "tables": described,
-        "manifest": result,
+        "manifest": result.to_dict(),
     }
     with open(args.out, "w") as f:
         json.dump(record, f, indent=2, default=str)

@@ -304,7 +304,7 @@ def test_two_launches_in_the_same_minute_keep_separate_run_folders(fake, sp):
     one = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
     two = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42)
     assert one.run_id != two.run_id and one.config_path != two.config_path
-    assert {r["run_id"] for r in dbx.list_runs(sp, VOLUME)} == {one.run_id, two.run_id}
+    assert {r.run_id for r in dbx.list_runs(sp, VOLUME)} == {one.run_id, two.run_id}
 
 
 def test_launch_records_the_signed_in_user_as_launched_by(fake, sp):
@@ -442,8 +442,8 @@ def test_poll_before_the_job_reports_progress_has_none(fake, sp):
     fake.jobs.add(42)
     run_id = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42).run_id
     (record,) = dbx.list_runs(sp, VOLUME)
-    assert record["progress_path"] == f"{VOLUME}/runs/{run_id}/progress.json"
-    assert dbx.poll_run(sp, run_id, progress_path=record["progress_path"]).progress is None
+    assert record.progress_path == f"{VOLUME}/runs/{run_id}/progress.json"
+    assert dbx.poll_run(sp, run_id, progress_path=record.progress_path).progress is None
 
 
 def test_failed_run_surfaces_the_error_from_the_task_run_output(fake, sp):
@@ -508,8 +508,27 @@ def test_past_runs_are_listed_newest_first_from_the_volume(fake, sp):
     # A restarted app has only the volume: a fresh client sees the same runs.
     fresh = WorkspaceClient(host=fake.url, client_id=SP_CLIENT_ID, client_secret=SP_SECRET)
     runs = dbx.list_runs(fresh, VOLUME)
-    assert [r["run_id"] for r in runs] == [second, first]
-    assert runs[0]["prefix"] == "idgraph_1m_20261130t1115" and runs[0]["manifest"] is None
+    assert [r.run_id for r in runs] == [second, first]
+    assert runs[0].prefix == "idgraph_1m_20261130t1115" and runs[0].manifest is None
+
+
+def test_a_run_record_round_trips_and_an_older_record_still_reads(fake, sp):
+    fake.jobs.add(42)
+    launch = dbx.launch_run(sp, job_json(), volume_path=VOLUME, job_id=42, token=TOKEN)
+    on_disk = json.loads(fake.files[f"{VOLUME}/runs/{launch.run_id}/run.json"][0])
+    assert dbx.RunRecord.from_dict(on_disk) == launch.record and launch.record.to_dict() == on_disk
+    assert launch.record.extra == {} and launch.record.manifest is None
+    # A record written before run folders had a token and a manifest path, with a key this version
+    # does not know: it reads, the missing fields None, and writes back with them null, the rest unchanged.
+    older = {"run_id": 7, "job_id": 42, "prefix": "idgraph_1k_20250101t0000", "config_path": f"{VOLUME}/launches/x/config.json",
+             "progress_path": f"{VOLUME}/runs/7/progress.json", "launched_at": "2025-01-01T00:00:00", "launched_by": SP_NAME,
+             "destination": "main.synthetic_data", "tables": {"households": "h"}, "households": 1000, "seed": 42, "note": "kept"}
+    dbx.upload_text(sp, f"{VOLUME}/runs/7/run.json", json.dumps(older))
+    dbx.upload_text(sp, f"{VOLUME}/runs/7/manifest.json", json.dumps({"run_id": "7", "generator_manifest": {"config": {}, "format": "table", "tables": {}}}))
+    record = next(r for r in dbx.list_runs(sp, VOLUME) if r.run_id == 7)
+    assert record.token is None and record.manifest_path is None and record.extra == {"note": "kept"}
+    assert record.manifest.run_id == "7" and record.manifest.generator_manifest.format == "table" and record.manifest.tags is None
+    assert {k: v for k, v in record.to_dict().items() if v is not None} == older
 
 
 # ---- the job entry point, writing real catalog tables with the local Spark session -------------
@@ -555,19 +574,21 @@ def test_job_reads_volume_config_rechecks_and_writes_clustered_commented_tables(
     assert properties["clusteringColumns"] == json.dumps([[c] for c in CLUSTER_COLUMNS["households"]]).replace(" ", "")
     columns = {c.name: c.description for c in spark.catalog.listColumns(households)}
     assert columns["income_bracket"] == "income bracket by the configured weights"
-    assert result["generator_manifest"]["tables"]["households"]["rows"] == 40
+    assert result.generator_manifest.tables["households"]["rows"] == 40
     # Tags are Unity Catalog's: this Spark refuses SET TAG, and the manifest says so per table.
-    assert len(result["tags"]) == len(TABLES) * len(job_entry.TAGS)
-    assert all(v.startswith("not applied") for v in result["tags"].values())
+    assert len(result.tags) == len(TABLES) * len(job_entry.TAGS)
+    assert all(v.startswith("not applied") for v in result.tags.values())
     # Permissions were checked again by the job itself, as the job's identity.
     assert fake.requests_to("/api/2.1/unity-catalog/effective-permissions/")[-1].headers["Authorization"] == f"Bearer {USER_TOKEN}"
     # The manifest and progress land in the run's own folder; the app lists the run with them.
     (run,) = dbx.list_runs(sp, VOLUME)
-    assert run["manifest"]["run_id"] == str(launch.run_id)
-    assert run["manifest"]["tables"]["households"] == f"`{JOB_CATALOG}`.`{job_schema}`.`idgraph_40_20261130t1015_households`"
-    state = dbx.poll_run(sp, run["run_id"], progress_path=run["progress_path"])
-    assert len(state.progress["tables_finished"]) == len(TABLES)
-    assert sorted(state.progress["tables_finished"]) == sorted(WRITE_ORDER)
+    assert run.manifest == result and run.manifest.run_id == str(launch.run_id)
+    assert run.manifest.tables["households"] == f"`{JOB_CATALOG}`.`{job_schema}`.`idgraph_40_20261130t1015_households`"
+    state = dbx.poll_run(sp, run.run_id, progress_path=run.progress_path)
+    assert len(state.progress.finished) == len(TABLES) and state.progress.running == []
+    assert sorted(state.progress.finished) == sorted(WRITE_ORDER) and state.progress.rows_written > 0
+    # progress.json holds what RunProgress writes and nothing no reader uses
+    assert json.loads(fake.files[run.progress_path][0]) == state.progress.to_dict()
 
 
 def test_job_stops_before_writing_when_a_privilege_was_revoked(fake, alice, spark, job_schema, tmp_path):

@@ -31,3 +31,12 @@ def test_the_fold_names_finished_and_running_tables_and_counts_rows():
     failed = fold([TableFailed("boom")], progress)
     assert failed is progress and progress.to_dict()["error"] == "boom"
     assert fold([RunDone({"seed": 7})], RunProgress()).manifest == {"seed": 7}
+
+
+def test_progress_reads_back_from_its_dict_and_from_an_older_file():
+    progress = fold([*EVENTS, TableFailed("boom")])
+    back = RunProgress.from_dict(json.loads(json.dumps(progress.to_dict())))
+    assert back == progress and back.to_dict() == progress.to_dict()
+    # a file written before (with `updated_at`) or one that lacks keys still reads
+    older = RunProgress.from_dict({"tables_finished": ["campaigns"], "updated_at": "2025-01-01T00:00:00+00:00"})
+    assert older.finished == ["campaigns"] and older.running == [] and older.total is None and older.rows_written == 0

@@ -81,7 +81,7 @@ def test_job_over_spark_connect_sets_only_serverless_properties_and_writes_the_l
     assert households["properties"]["idgraph.synthetic"] == "true"
     assert households["properties"]["clusteringColumns"] == '[["state"],["income_bracket"]]'
     # Progress and manifest went to the run's own folder, where the app reads them.
-    assert run["manifest"]["run_id"] == str(launch.run_id)
-    assert sorted(run["manifest"]["generator_manifest"]["tables"]) == sorted(TABLES)
+    assert run.manifest.run_id == str(launch.run_id)
+    assert sorted(run.manifest.generator_manifest.tables) == sorted(TABLES)
     daemons.stop()
     assert daemons.leftovers() == []

@@ -298,7 +298,7 @@ def test_with_user_authorization_the_check_runs_as_the_user_and_the_run_records_
         record = page.ctx.runner.wait(run_id, 30)
         assert record["status"] == "succeeded", record
         (launched,) = dbx.list_runs(settings.client(), VOLUME)
-        assert launched["launched_by"] == ALICE
+        assert launched.launched_by == ALICE
         # The checkpoint names its owner (never the token).
         saved = json.loads(dbx.download_text(settings.client(), dbx.session_path(VOLUME, session)))
         assert saved["owner"] == ALICE and ALICE_TOKEN not in json.dumps(saved)

@@ -173,9 +173,11 @@ def test_progress_events_fold_into_the_record():
 
 
 def test_job_progress_names_the_tables_that_finished_out_of_key_order():
+    from engine import RunProgress
     from ui.jobs import progress_events
 
-    events = progress_events({"tables_finished": ["content_catalog", "campaigns"], "current_tables": ["households", "individuals"]}, now=5.0)
+    progress = RunProgress.from_dict({"tables_finished": ["content_catalog", "campaigns"], "current_tables": ["households", "individuals"], "updated_at": "x"})
+    events = progress_events(progress, now=5.0)
     finished = [e["table"] for e in events if e["event"] == "finished"]
     started = [e["table"] for e in events if e["event"] == "started"]
     assert finished == ["content_catalog", "campaigns"] and started == ["households", "individuals"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import deltalake
@@ -33,9 +34,9 @@ def _corrupt(out, table, column, change):
     # The copy's manifest records the rewritten table, as a legitimate rewrite would, so the
     # folder audit passes and the SQL checks are what must find the planted fault.
     manifest = read_manifest(out)
-    files = table_files(out / table, manifest["format"])
-    manifest["tables"][table]["bytes"] = sum(path.stat().st_size for path in files)
-    write_manifest(out, manifest)
+    files = table_files(out / table, manifest.format)
+    size = sum(path.stat().st_size for path in files)
+    write_manifest(out, dataclasses.replace(manifest, tables={**manifest.tables, table: {**manifest.tables[table], "bytes": size}}))
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from engine import TABLES
-from engine import ConfigError
+from engine import ConfigError, RunProgress
 
 # Seconds between polls of a Jobs run (each poll is one or two small REST calls).
 POLL_SECONDS = 5.0
@@ -100,13 +100,12 @@ def check_destination(settings: WorkspaceSettings, catalog: str, schema: str, ov
     return databricks.check_permissions(w, catalog, schema, overwrite)
 
 
-def progress_events(progress: dict[str, Any] | None, now: float) -> list[dict[str, Any]]:
-    """The job's progress.json as the same started/finished events a local worker sends."""
-    if not progress:
+def progress_events(progress: RunProgress | None, now: float) -> list[dict[str, Any]]:
+    """The job's progress (`RunState.progress`) as the same started/finished events a local worker sends."""
+    if progress is None:
         return []
     # by name: tables finish out of key order
-    finished = progress.get("tables_finished") or []
-    running = progress.get("current_tables") or []
+    finished, running = progress.finished, progress.running
     events: list[dict[str, Any]] = [
         {"event": "finished", "table": t, "index": TABLES.index(t), "total": len(TABLES), "time": now} for t in finished if t in TABLES
     ]
@@ -156,9 +155,8 @@ class JobsExecution:
                 databricks={
                     "run_id": launch.run_id,
                     "token": token,
-                    "config_path": launch.config_path,
-                    "progress_path": databricks.run_file(self.settings.volume, launch.run_id, databricks.PROGRESS_FILE),
-                    "manifest_path": databricks.run_file(self.settings.volume, launch.run_id, databricks.MANIFEST_FILE),
+                    "progress_path": launch.record.progress_path,
+                    "manifest_path": launch.record.manifest_path,
                 },
                 phase="Databricks run submitted",
             )
@@ -187,12 +185,12 @@ class JobsExecution:
         self.runner.patch(self.run_id, phase=f"Databricks: {state.summary()}", run_page_url=state.run_page_url)
         if not state.done:
             return False
-        manifest_text = databricks.download_text(w, info["manifest_path"])
-        if manifest_text:
-            generator = json.loads(manifest_text).get("generator_manifest") or {}
-            for index, (table, stats) in enumerate((generator.get("tables") or {}).items()):
+        job_manifest = databricks.read_job_manifest(w, info["manifest_path"])
+        if job_manifest is not None:
+            generator = job_manifest.generator_manifest
+            for index, (table, stats) in enumerate((generator.tables if generator else {}).items()):
                 self.runner.update(self.run_id, {"event": "finished", "table": table, "index": index, "total": len(TABLES), **stats})
-            self.runner.update(self.run_id, {"event": "done", "manifest": generator})
+            self.runner.update(self.run_id, {"event": "done", "manifest": generator.to_dict() if generator else {}})
         status = "succeeded" if state.succeeded else "cancelled" if state.cancelled else "failed"
         self.runner.patch(self.run_id, resumable=False)
         self.runner.finish(self.run_id, status, None if state.succeeded else state.error or state.summary())

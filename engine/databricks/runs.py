@@ -12,7 +12,6 @@ errors (`engine.databricks.workspace.retrying`).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
 
 from engine.config import ConfigError
+from engine.events import RunProgress
 
 from . import volume
 from .job_config import JobConfig
@@ -55,6 +55,7 @@ class Launch:
     run_id: int
     config_path: str
     token: str
+    record: volume.RunRecord  # the run record written to the volume (where the run's files go)
 
 
 def launch_run(
@@ -91,23 +92,23 @@ def launch_run(
     else:
         started = retrying(lambda: w.jobs.submit(run_name=run_name or f"idgraph {job.prefix}", idempotency_token=token, **spec))
     run_id = started.run_id
-    record = {
-        "run_id": run_id,
-        "job_id": job_id,
-        "token": token,
-        "prefix": job.prefix,
-        "config_path": config_path,
-        "progress_path": volume.run_file(volume_path, run_id, volume.PROGRESS_FILE),
-        "manifest_path": volume.run_file(volume_path, run_id, volume.MANIFEST_FILE),
-        "launched_at": job.destination.launched_at,
-        "launched_by": launched_by or current_user(w),
-        "destination": job.destination.schema_name,
-        "tables": job.table_names(),
-        "households": job.graph.households,
-        "seed": job.graph.seed,
-    }
+    record = volume.RunRecord(
+        run_id=run_id,
+        job_id=job_id,
+        token=token,
+        prefix=job.prefix,
+        config_path=config_path,
+        progress_path=volume.run_file(volume_path, run_id, volume.PROGRESS_FILE),
+        manifest_path=volume.run_file(volume_path, run_id, volume.MANIFEST_FILE),
+        launched_at=job.destination.launched_at,
+        launched_by=launched_by or current_user(w),
+        destination=job.destination.schema_name,
+        tables=job.table_names(),
+        households=job.graph.households,
+        seed=job.graph.seed,
+    )
     volume.save_run_record(w, volume_path, record)
-    return Launch(run_id, config_path, token)
+    return Launch(run_id, config_path, token, record)
 
 
 def submit_spec(config_path: str, wheel_path: str | None, cluster_id: str | None) -> dict[str, Any]:
@@ -144,8 +145,8 @@ class RunState:
     elapsed_seconds: float | None
     run_page_url: str | None
     error: str | None  # from the failed task's run output
-    # The job's progress.json: tables_finished, current_tables, tables_total, rows_written, ...
-    progress: dict[str, Any] | None = None
+    # The job's progress.json (tables finished and running, rows so far), once it wrote one.
+    progress: RunProgress | None = None
     termination_type: str | None = None  # SUCCESS, CLIENT_ERROR, INTERNAL_ERROR, CLOUD_FAILURE
 
     @property
@@ -182,8 +183,7 @@ def poll_run(w: WorkspaceClient, run_id: int, progress_path: str | None = None) 
     error = None
     if life_cycle == "TERMINATED" and result not in ("SUCCESS", *_CANCELLED):
         error = _run_error(w, run) or message or result or termination_type
-    progress_text = volume.download_text(w, progress_path) if progress_path else None
-    progress = json.loads(progress_text) if progress_text else None
+    progress = volume.read_progress(w, progress_path) if progress_path else None
     return RunState(run.run_id or run_id, life_cycle, result, message, task_state, start, elapsed, run.run_page_url, error, progress, termination_type)
 
 

@@ -2,30 +2,34 @@
 
     <volume>/launches/<token>/config.json   the JobConfig of one launch, keyed by its
                                             idempotency token (known before the run exists)
-    <volume>/runs/<run_id>/run.json         the run record the app writes once Jobs gave the id
-    <volume>/runs/<run_id>/progress.json    per-table progress, rewritten by the job as it goes
-    <volume>/runs/<run_id>/manifest.json    the generator's manifest, written by the job
+    <volume>/runs/<run_id>/run.json         the run record the app writes once Jobs gave the id (RunRecord)
+    <volume>/runs/<run_id>/progress.json    per-table progress, rewritten by the job as it goes (engine.RunProgress)
+    <volume>/runs/<run_id>/manifest.json    the job's manifest with the generator's, written by the job (engine.JobManifest)
     <volume>/sessions/<session_id>.json     the launch form's checkpoints (the UI's; `ui.state`)
     <volume>/ui-runs/<run_id>.json          the app's own run history (the UI's; `ui.state`)
 
 `<volume>` is `/Volumes/<catalog>/<schema>/<volume>[/sub/folders]`. Run folders are keyed by
 the Jobs run id, so two launches in the same minute never share one; every transfer goes
-through `retrying()`.
+through `retrying()`. A run's files are read and written here only, as typed objects.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import posixpath
 import re
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
 
 from engine import names
 from engine.config import ConfigError
+from engine.events import RunProgress
+from engine.manifest import JobManifest
 
 from .workspace import retrying
 
@@ -118,16 +122,77 @@ def list_directory(w: WorkspaceClient, path: str) -> list:
         return []
 
 
+# ---- a run's files -------------------------------------------------------------------------
+def write_progress(w: WorkspaceClient, path: str, progress: RunProgress) -> None:
+    """Rewrite a run's `progress.json` (the job, as tables start and finish)."""
+    upload_text(w, path, json.dumps(progress.to_dict()))
+
+
+def read_progress(w: WorkspaceClient, path: str) -> RunProgress | None:
+    """A run's `progress.json`, or None before the job wrote one."""
+    text = download_text(w, path)
+    return RunProgress.from_dict(json.loads(text)) if text else None
+
+
+def write_job_manifest(w: WorkspaceClient, path: str, manifest: JobManifest) -> None:
+    """Write the job's `manifest.json` (once every table is written and tagged)."""
+    upload_text(w, path, manifest.to_json())
+
+
+def read_job_manifest(w: WorkspaceClient, path: str) -> JobManifest | None:
+    """The job's `manifest.json`, or None before the job wrote one."""
+    text = download_text(w, path)
+    return JobManifest.from_json(text) if text else None
+
+
 # ---- run records ---------------------------------------------------------------------------
-def save_run_record(w: WorkspaceClient, volume_path: str, record: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class RunRecord:
+    """A launch's record, `runs/<run_id>/run.json` (`launch_run` writes it once Jobs gave the id).
+
+    Where the run's files are (config, progress, manifest), who launched it and when, the
+    destination schema, its table names, households and seed. `manifest`: the job's
+    `manifest.json` once it wrote one (attached by `list_runs`, not part of run.json).
+    `extra`: keys this version does not know, kept so a record reads and writes back unchanged.
+    """
+
+    run_id: int
+    job_id: int | None = None
+    token: str | None = None
+    prefix: str | None = None
+    config_path: str | None = None
+    progress_path: str | None = None
+    manifest_path: str | None = None
+    launched_at: str | None = None
+    launched_by: str | None = None
+    destination: str | None = None
+    tables: Mapping[str, str] | None = None
+    households: int | None = None
+    seed: int | None = None
+    manifest: JobManifest | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RunRecord":
+        """The record run.json holds (an older record lacking fields reads with them None)."""
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in ("manifest", "extra")]
+        return cls(**{k: data[k] for k in names if k in data}, extra={k: v for k, v in data.items() if k not in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON dict run.json holds: every field (null when unknown), without `manifest`."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("manifest", "extra")}
+        return {**data, **self.extra}
+
+
+def save_run_record(w: WorkspaceClient, volume_path: str, record: RunRecord) -> str:
     """Write a run's record as `runs/<run_id>/run.json` (the job adds its files beside it)."""
-    path = run_file(volume_path, record["run_id"], RUN_FILE)
-    upload_text(w, path, json.dumps(record, indent=2, sort_keys=True, default=str))
+    path = run_file(volume_path, record.run_id, RUN_FILE)
+    upload_text(w, path, json.dumps(record.to_dict(), indent=2, sort_keys=True, default=str))
     return path
 
 
-def list_runs(w: WorkspaceClient, volume_path: str) -> list[dict[str, Any]]:
-    """Past runs' records, newest launch first; each has "manifest" once the job wrote one."""
+def list_runs(w: WorkspaceClient, volume_path: str) -> list[RunRecord]:
+    """Past runs' records, newest launch first; each has its `manifest` once the job wrote one."""
     runs = []
     for entry in list_directory(w, f"{volume_root(volume_path)}/runs"):
         if not entry.is_directory or not entry.name.isdigit():
@@ -135,9 +200,7 @@ def list_runs(w: WorkspaceClient, volume_path: str) -> list[dict[str, Any]]:
         text = download_text(w, run_file(volume_path, entry.name, RUN_FILE))
         if text is None:
             continue
-        record = json.loads(text)
-        manifest = download_text(w, run_file(volume_path, entry.name, MANIFEST_FILE))
-        record["manifest"] = json.loads(manifest) if manifest else None
-        runs.append(record)
-    runs.sort(key=lambda r: (r.get("launched_at", ""), r.get("run_id", 0)), reverse=True)
+        record = RunRecord.from_dict(json.loads(text))
+        runs.append(dataclasses.replace(record, manifest=read_job_manifest(w, run_file(volume_path, entry.name, MANIFEST_FILE))))
+    runs.sort(key=lambda r: (r.launched_at or "", r.run_id or 0), reverse=True)
     return runs
