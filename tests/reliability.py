@@ -150,7 +150,7 @@ def render_report(figures: dict[str, Any], outcomes: dict[str, str], seconds: fl
         lines.append(f"| Damaged outputs ({len(corrupt)} cases: {', '.join(corrupt)}) | each named by table, exit 1 / CorruptOutputError |")
     lines += [
         "",
-        f"Peak memory (max RSS): test process {peaks['self_mib']:,} MiB, largest child process (a Spark JVM) {peaks['children_mib']:,} MiB.",
+        f"Peak memory (max RSS, largest over the merged runs): test process {peaks['self_mib']:,} MiB, largest child process (a Spark JVM) {peaks['children_mib']:,} MiB.",
         "",
         "## Tests of this run",
         "",
