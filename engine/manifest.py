@@ -23,17 +23,18 @@ MANIFEST = "_manifest.json"
 REQUIRED = ("config", "format", "tables")
 
 
-def _from_dict(cls: type, data: Mapping[str, Any], **converted: Any) -> Any:
-    """`cls` from a JSON dict: known keys to fields (absent ones keep their default), the rest to `extra`."""
-    names = [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
+def _from_dict(cls: type, data: Mapping[str, Any], skip: tuple[str, ...] = (), **converted: Any) -> Any:
+    """`cls` from a JSON dict: known keys to fields (absent ones keep their default), the rest to
+    `extra`. Fields in `skip` are not read from the file (they are attached by the reader)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "extra" and f.name not in skip]
     known = {name: data[name] for name in names if name in data}
     return cls(**{**known, **converted}, extra={k: v for k, v in data.items() if k not in names})
 
 
-def _to_dict(obj: Any, keep_none: bool = False) -> dict[str, Any]:
+def _to_dict(obj: Any, keep_none: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON dict of a record: fields in declaration order (a None left out unless
-    `keep_none`), then `extra`."""
-    data = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name != "extra"}
+    `keep_none`), then `extra`; fields in `skip` are not written."""
+    data = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name != "extra" and f.name not in skip}
     return {**{k: v for k, v in data.items() if keep_none or v is not None}, **obj.extra}
 
 

@@ -29,7 +29,7 @@ from databricks.sdk.errors import NotFound
 from engine import names
 from engine.config import ConfigError
 from engine.events import RunProgress
-from engine.manifest import JobManifest
+from engine.manifest import JobManifest, _from_dict, _to_dict
 
 from .workspace import retrying
 
@@ -175,13 +175,11 @@ class RunRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "RunRecord":
         """The record run.json holds (an older record lacking fields reads with them None)."""
-        names = [f.name for f in dataclasses.fields(cls) if f.name not in ("manifest", "extra")]
-        return cls(**{k: data[k] for k in names if k in data}, extra={k: v for k, v in data.items() if k not in names})
+        return _from_dict(cls, data, skip=("manifest",))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON dict run.json holds: every field (null when unknown), without `manifest`."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("manifest", "extra")}
-        return {**data, **self.extra}
+        return _to_dict(self, keep_none=True, skip=("manifest",))
 
 
 def save_run_record(w: WorkspaceClient, volume_path: str, record: RunRecord) -> str:
