@@ -6,7 +6,7 @@ memory of one cell is never mixed with another's. In order:
 1. **cold**: start the session and generate once; the cold wall is split into Python start,
    session start and the first run;
 2. **shapes**: read the generator's output back for whole-table column statistics;
-3. **calibration** (untimed, the limit's warm-up): write the limit tables twice, adjusting
+3. **calibration** (untimed, the limit's warm-up): write the limit tables three times, adjusting
    each column until its compressed bytes match the generator's (`bench.limit.calibrate`);
    then one untimed generator pass, so both sides start the timed passes warm;
 4. **concurrent passes** (the whole graph, tables written as `idgraph generate` writes them):
@@ -46,7 +46,7 @@ from .memory import PeakMemorySampler
 from .probes import Counters
 
 # Untimed limit writes that calibrate the column bytes (the limit's warm-up as well).
-CALIBRATION_WRITES = 2
+CALIBRATION_WRITES = 3
 # JVM options the engine adds that a managed cluster would not: the plain cell drops them.
 PLAIN_JVM_CONF = {"spark.driver.extraJavaOptions": "", "spark.executor.extraJavaOptions": ""}
 

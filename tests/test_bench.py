@@ -7,12 +7,13 @@ import argparse
 import copy
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bench import harness
-from bench.limit import ColumnShape, calibrate
+from bench.limit import MAX_MONOTONE_SPREAD, ColumnShape, _top, calibrate, column_expr, fill_block_rows
 from bench.report import README_END, README_START, markdown_summary, update_readme_block
 from bench.results import ResultsSchemaError, load_results, validate_results
 from bench.stats import bootstrap_ci, linear_fit, paired_ratio
@@ -93,18 +94,24 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
 
 
 @pytest.mark.slow
-def test_calibration_brings_the_limit_bytes_towards_the_generator(tiny_run):
+def test_calibration_brings_the_limit_bytes_to_the_generators(tiny_run):
     _, results = _only_results(tiny_run[1])
     (cell,) = results["cells"]
     first, last = cell["calibration"][0], cell["tables"]
-    # the biggest table's bytes, before calibration and in the timed passes. At this tiny scale
-    # (100 households) the calibration does not always converge: content_catalog went from 6.0%
-    # off to 7.1% off in one run (issue 18 is open on the +-3% bar), so this pins the bound the
-    # calibration does hold here, 10%, and that the first write was measured at all.
+    assert len(cell["calibration"]) == 3
+    differences = {t: last[t]["limit_bytes_difference"] for t in last}
+    # the biggest table (content_catalog, 10,000 rows at any scale) within issue 18's +-3%; at
+    # this tiny scale (100 households: a few hundred rows, a few KB, in most tables) every
+    # table within 6% (one run: at most 3.1%, individuals; at 10K households all eight were
+    # within 2%)
     table = max(last, key=lambda t: last[t]["bytes"])
     assert first[table]["bytes"] > 0 and first[table]["generator_bytes"] > 0, table
-    after = abs(last[table]["limit_bytes_difference"])
-    assert after <= 0.10, (table, after)
+    assert abs(differences[table]) <= 0.03, differences
+    assert all(abs(d) <= 0.06 for d in differences.values()), differences
+    # the shapes carry what the limit copies: true share, skew, nullability as the generator's
+    shapes = {t: {s["name"]: s for s in columns} for t, columns in cell["shapes"].items()}
+    assert shapes["households"]["household_id"]["nullable"] is False and shapes["households"]["household_id"]["kind"] == "monotone"
+    assert 0 < shapes["households"]["has_connected_tv"]["share"] < 1
 
 
 @pytest.mark.slow
@@ -254,17 +261,57 @@ def test_the_per_row_fit_separates_fixed_cost_from_per_row_cost():
 
 def test_calibration_fills_a_too_large_column_and_randomises_a_too_small_one():
     shape = ColumnShape("email", "string", "random", 1000, 30, 0.0, 0.0, 1000)
-    # 40% too large: a constant share of 1 - 1/1.4 of the rows
+    # 40% too large: a filled share of 1 - 1/1.4 of the rows
     filled = calibrate(shape, 1000, [(shape, 1400)])
     assert filled.kind == "random" and filled.fill == pytest.approx(1 - 1000 / 1400, abs=1e-4)
-    # the second write landed at 1100: interpolate along the two writes
+    # the second write landed at 1100: a secant step along the two writes
     refined = calibrate(shape, 1000, [(shape, 1400), (filled, 1100)])
-    assert refined.fill > filled.fill
+    assert refined.fill == pytest.approx(filled.fill + (1000 - 1100) * (filled.fill - 0) / (1100 - 1400), abs=1e-4)
     # within 1%: kept
     assert calibrate(shape, 1000, [(shape, 1005)]) is shape
     # too small and categorical: drawn at random instead
     small = ColumnShape("city", "string", "categorical", 50, 8, 0.0, 0.0, 1000)
     assert calibrate(small, 1000, [(small, 600)]).kind == "random"
+
+
+def test_calibration_spreads_a_too_small_random_text_or_monotone_column_and_keeps_it_sorted():
+    text = ColumnShape("identifier_value", "string", "random", 1000, 39, 0.0, 0.0, 1000)
+    wider = calibrate(text, 1100, [(text, 1000)])
+    assert wider.kind == "random" and wider.fill == 0 and wider.spread == pytest.approx(0.2)
+    # a spread that overshot comes back along the secant
+    back = calibrate(text, 1100, [(text, 1000), (wider, 1200)])
+    assert back.spread == pytest.approx(0.1)
+    ids = ColumnShape("household_id", "bigint", "monotone", 500, 0, 0.0, 999.0, 1000)
+    spread = calibrate(ids, 1200, [(ids, 1000)])
+    assert spread.kind == "monotone" and spread.spread == pytest.approx(0.4)
+    # a flat first step does not throw the spread to its bound: at most doubled (or +0.5)
+    flat = calibrate(ids, 1200, [(ids, 1000), (spread, 1001)])
+    assert flat.spread == pytest.approx(0.9)
+    # at its bound a monotone column stays monotone (random values would cost far more)
+    assert calibrate(replace(ids, spread=MAX_MONOTONE_SPREAD), 1200, [(replace(ids, spread=MAX_MONOTONE_SPREAD), 1000)]).kind == "monotone"
+
+
+def test_limit_columns_copy_nullability_true_share_skew_and_keep_text_distinct():
+    import pyarrow as pa
+
+    required = column_expr(ColumnShape("id", "bigint", "monotone", 10, 0, 0.0, 9.0, 10, nullable=False), 0)
+    assert required.startswith("coalesce(") and column_expr(ColumnShape("t", "timestamp", "random", 10, 0, 0.0, 9.0, 10), 1).startswith("if(id < 0, NULL, ")
+    flag = column_expr(ColumnShape("b", "boolean", "categorical", 2, 0, 0.0, 1.0, 10, share=0.25), 2)
+    assert "< 2500" in flag
+    assert "false" in column_expr(ColumnShape("b", "boolean", "categorical", 1, 0, 0.0, 1.0, 10, share=0.0), 2)
+    # the most common value's extra share: 70% zeros over 4 distinct values -> (0.7 - 0.25) / 0.75
+    sample = pa.chunked_array([[0.0] * 7 + [1.0, 2.0, 3.0]])
+    assert _top(sample, 4) == pytest.approx(0.6)
+    assert _top(pa.chunked_array([[1, 2, 3, 4]]), 4) == 0.0
+    skewed = column_expr(ColumnShape("v", "double", "categorical", 4, 0, 0.0, 3.0, 10, top=0.6), 3)
+    assert "< 6000 THEN 0L" in skewed
+    # all-distinct text fills by a shared prefix (still distinct), other columns by repeated blocks
+    unique = column_expr(ColumnShape("title", "string", "random", 1000, 15, 0.0, 0.0, 1000, fill=0.2), 4)
+    assert "xxxxxxxxxxxxxxx" in unique and "id - pmod(id" not in unique
+    assert f"id - pmod(id, {fill_block_rows(1000)})" in column_expr(ColumnShape("c", "string", "random", 600, 15, 0.0, 0.0, 1000, fill=0.2), 5)
+    assert fill_block_rows(100) == 2 and fill_block_rows(10_000_000) == 64
+    wide = column_expr(ColumnShape("v", "string", "random", 1000, 39, 0.0, 0.0, 1000, spread=0.5), 6)
+    assert "base64(unhex(" in wide and "< 5000 THEN" in wide
 
 
 def test_targets_flag_single_pass_results_as_indicative_and_check_bytes_and_plain_jvm():
