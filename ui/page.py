@@ -156,7 +156,48 @@ def build_page(ctx: AppContext) -> Page:
 
 def build_app(ctx: AppContext) -> gr.Blocks:
     """The Gradio Blocks of the app."""
-    return build_page(ctx).demo
+    return bound_session_state(build_page(ctx).demo)
+
+
+def bound_session_state(demo: gr.Blocks) -> gr.Blocks:
+    """Keep each Gradio session's state the size of the page, however many events it runs.
+
+    Gradio (6.x, `Blocks.postprocess_data`) answers every property update of an output, and
+    the empty update it sends for each output a handler's dict leaves out, by storing in the
+    session a new copy of the component, with a new `_id`, under the component's own id. When
+    that copy is next an event's input (`preprocess_data`) or gets a plain value, Gradio finds
+    it by the original id but files it again under the copy's new id
+    (`SessionState.blocks_config.blocks[new_id]` and `SessionState.config_values[new_id]`),
+    and nothing ever removes it: a launch, whose outputs are the whole form, left about 48
+    components and their configs (about 0.35 MiB) in its session for good. Those entries are
+    under ids the page never uses (its components keep their first ids), so after each event
+    they are dropped; the copies the page's ids point to are kept.
+    """
+    process_api = demo.process_api
+
+    async def process_api_bounded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await process_api(*args, **kwargs)
+        finally:
+            state = kwargs.get("state", args[2] if len(args) > 2 else None)
+            if state is not None:
+                drop_stray_blocks(demo, state)
+
+    demo.process_api = process_api_bounded  # type: ignore[method-assign]
+    return demo
+
+
+def drop_stray_blocks(demo: gr.Blocks, state: Any) -> int:
+    """Remove from a session's state the entries under ids that are not the page's; returns how many."""
+    page_ids = demo.default_config.blocks.keys() | demo.blocks.keys()
+    stray = [key for key in state.blocks_config.blocks if key not in page_ids and key not in state.state_data]
+    for key in stray:
+        del state.blocks_config.blocks[key]
+        state.config_values.pop(key, None)
+    for key in [key for key in state.config_values if key not in page_ids and key not in state.state_data]:
+        del state.config_values[key]
+        stray.append(key)
+    return len(stray)
 
 
 # What Gradio accepts at all, well above a config file's limit.
