@@ -78,7 +78,10 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
     cold = cell["cold"]["generator"]
     parts = cold["python_start_seconds"] + cold["session_start_seconds"] + cold["first_run_seconds"]
     assert parts <= cold["cold_wall_seconds"] + 0.01 and cold["warm_run_seconds"] == graph["generator"]["median_seconds"]
-    assert cell["cold"]["limit"]["cold_wall_seconds"] == cell["limit_cold_wall_seconds"] > cell["session_start_seconds"]
+    # the limit's cold wall holds its own session start (not the generator's: on a busy machine the
+    # generator's session start alone took longer than the limit's whole cold run once)
+    limit_cold = cell["cold"]["limit"]
+    assert limit_cold["cold_wall_seconds"] == cell["limit_cold_wall_seconds"] > limit_cold["session_start_seconds"] > 0
     # the plain JVM ran without any of the engine's JVM options, the engine's session with them
     assert not any(o in cell["environment"]["plain_jvm_options"] for o in ("-Duser.timezone=UTC", "-XX:-DontCompileHugeMethods"))
     assert "-Duser.timezone=UTC" in cell["environment"]["jvm"]["input_arguments"]
