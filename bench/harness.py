@@ -126,6 +126,12 @@ def run(args: argparse.Namespace) -> int:
     if args.readme_results:
         raise ConfigError("--readme-results", args.readme_results, "used together with --readme")
     settings = parse_settings(args)
+    if args.work_dir:
+        # a scratch folder that does not exist yet is made; one that cannot be is refused by name
+        try:
+            Path(args.work_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError("--work-dir", args.work_dir, f"a folder that exists or can be created ({exc.strerror})") from None
     command = "idgraph bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] else None
     try:
         results, path = run_ladder(settings, out, work_dir=args.work_dir, command=command)

@@ -206,6 +206,10 @@ def test_bad_flags_are_refused_before_any_run(tmp_path):
         harness.run(_args(tmp_path, "1000", replay=-1))
     with pytest.raises(ConfigError, match="--fail-above"):
         harness.run(_args(tmp_path, "1", "compare", "a.json", "b.json", "--fail-above", "lots"))
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(ConfigError, match="--work-dir: got .*a-file.*; expected a folder that exists or can be created"):
+        harness.run(_args(tmp_path, "1000", work_dir=str(a_file)))
     assert not list(tmp_path.glob("*.json"))
 
 
