@@ -99,7 +99,7 @@ def write_golden(folder: Path = GOLDEN_DIR, version: str | None = None) -> list[
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.append(name)
-    if recorded != (version, digest) and (recorded is None or recorded[1] != digest):
+    if recorded is None or recorded[1] != digest:
         (folder / VERSION_FILE).write_text(f"{version} {digest}\n", encoding="utf-8")
         changed.append(VERSION_FILE)
     return changed

@@ -49,9 +49,8 @@ TUNING_CONF = {
 # The embedded JVM's options: UTC everywhere, nothing for speed. Every whole-stage generated
 # method fits the JIT's 8,000-byte limit (engine/codegen.py checks it per table), so a JVM
 # started with no options at all (a managed cluster, serverless, Spark Connect) runs the
-# generators as fast. HUGE_METHODS_FLAG is an optional tuning only (docs/clusters.md).
+# generators as fast. `-XX:-DontCompileHugeMethods` is an optional tuning only (docs/clusters.md).
 JAVA_OPTIONS = "-Duser.timezone=UTC"
-HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 
 # Settings that only make sense for the embedded local JVM.
 LOCAL_CONF = {

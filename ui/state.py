@@ -22,7 +22,9 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine import ConfigError, names
+from engine import ConfigError
+# the session-id rule the volume layout applies too (re-exported for the form)
+from engine.names import is_session_id
 
 _RUN_ID = re.compile(r"[a-z0-9-]{1,64}")
 DEFAULT_STATE_DIR = "state"
@@ -36,11 +38,6 @@ def default_state_dir() -> Path:
 def new_session_id() -> str:
     """A fresh, unguessable session id (it is the only key to a session's form and runs)."""
     return secrets.token_urlsafe(12)
-
-
-def is_session_id(text: Any) -> bool:
-    """The engine's rule for session ids (engine.names), the one the volume layout applies too."""
-    return names.is_session_id(text)
 
 
 def new_run_id(now: _dt.datetime | None = None) -> str:
