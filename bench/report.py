@@ -65,6 +65,7 @@ def markdown_summary(results: dict[str, Any]) -> str:
             "l r r r r r r r r r r r",
             [_table_row(table, stats) for table, stats in largest["tables"].items()],
         )
+        lines += _stage_table(largest)
     lines += _cold_breakdown(results)
     lines += _table(
         ["cores", "scale", "rows/s ratio (generator)", "rows/s ratio (limit)", "driver JVM peak ratio"], "r l r r r",
@@ -122,6 +123,25 @@ def _table_row(table: str, stats: dict[str, Any]) -> list[str]:
         _timing(stats["generator"]), _rate(stats["generator"]), _timing(stats["limit"]), _rate(stats["limit"]),
         _ratio_ci(stats), _ratio_ci(concurrent) if concurrent else "–", _num(stats.get("limit_vs_replay")), _ratio_ci(stats, "plain_ratio"),
     ]
+
+
+def _stage_table(cell: dict[str, Any]) -> list[str]:
+    """Spark's stage metrics per table and side (medians over the passes), where recorded."""
+    rows = []
+    for table, stats in cell["tables"].items():
+        for side in ("generator", "limit"):
+            stages = stats[side].get("stages")
+            if stages:
+                rows.append([table, side, f"{stages['stages']:g} / {stages['tasks']:g}", _s(stages["executor_run_seconds"]),
+                             _s(stages["executor_cpu_seconds"]), _s(stages["jvm_gc_seconds"]), _mib(stages["output_bytes"]),
+                             f"{stages['output_records']:,.0f}", _mib(stages["memory_spilled_bytes"] + stages["disk_spilled_bytes"]),
+                             _mib(stages["peak_execution_memory_bytes"])])
+    if not rows:
+        return ["", "Spark stage metrics: not recorded in this results file."]
+    return ["", "Spark stage metrics per table (medians over the passes; tasks' time summed over cores):"] + _table(
+        ["table", "side", "stages / tasks", "executor run", "executor CPU", "task GC", "written", "records", "spilled", "peak execution memory"],
+        "l l r r r r r r r r", rows,
+    )
 
 
 def _cold_breakdown(results: dict[str, Any]) -> list[str]:

@@ -3,8 +3,9 @@
 A cell's raw record (from `bench.worker`) holds every timed write; this module is the only
 place that reduces them:
 
-- **timing**: median, min, max, spread = (max - min) / median, rows/s at the median, and the
-  medians of CPU (JVM, Python), GC and the other processes' CPU per pass;
+- **timing**: median, min, max, spread = (max - min) / median, rows/s at the median, the
+  medians of CPU (JVM, Python), GC and the other processes' CPU per pass, and the medians of
+  Spark's stage metrics (tasks, executor run and CPU time, GC, bytes and records written);
 - **ratio** = limit seconds / generator seconds, the geometric mean of the *paired* per-pass
   ratios with a bootstrap interval (`bench.stats`): 1.0, the generator writes as fast as
   Spark writes data of that shape and size; 0.5, it takes twice as long. Per table from the
@@ -49,7 +50,17 @@ def timing(seconds: Sequence[float], rows: int, usage: Sequence[dict[str, Any]] 
         found["cpu"] = cpu
         loads = [u["load"].get("load_max") for u in usage if u.get("load") and u["load"].get("load_max") is not None]
         found["load_max"] = max(loads) if loads else None
+        found["stages"] = stage_medians([u.get("stages") for u in usage])
     return found
+
+
+def stage_medians(passes: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Per Spark stage figure (`bench.stages`), its median over the passes that recorded it;
+    None when no pass did (an older results file, a remote session)."""
+    known = [p for p in passes if p]
+    if not known:
+        return None
+    return {key: round(statistics.median(p[key] for p in known), 3) for key in known[0] if all(key in p for p in known)}
 
 
 def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:

@@ -17,8 +17,8 @@ memory of one cell is never mixed with another's. In order:
    times: what writing exactly these values costs, beside the limit's shaped stand-in.
 
 Every timed write records wall seconds, the JVM's and Python's CPU seconds, GC time and
-the CPU the rest of the machine used meanwhile (`bench.probes`), and the load average
-sampled during it. Progress goes to stdout as JSON lines; the raw record to --result.
+the CPU the rest of the machine used meanwhile (`bench.probes`), the load average
+sampled during it, and Spark's stage metrics of its tasks (`bench.stages`). Progress goes to stdout as JSON lines; the raw record to --result.
 
 `--limit-cold SPEC` instead writes only the limit tables, once, in a fresh process: the raw
 limit's own cold wall. `--plain` runs the generator (cold, one warm pass, `repeat` timed
@@ -44,6 +44,7 @@ from .environment import spark_environment
 from .limit import ColumnShape, calibrate, column_bytes, limit_frame, measure_shapes
 from .memory import PeakMemorySampler
 from .probes import Counters
+from .stages import StageMeter
 
 # Untimed limit writes that calibrate the column bytes (the limit's warm-up as well).
 CALIBRATION_WRITES = 3
@@ -66,6 +67,7 @@ class Cell:
         self.memory = memory
         self.spark, self.session_seconds = _start_session(cores, app_name, plain)
         self.counters = Counters(self.spark)
+        self.stages = StageMeter(self.spark)
 
     def cold_record(self, first_run_seconds: float, cold_wall_seconds: float) -> dict[str, Any]:
         """The cold wall of this process, split: Python start, session start, first run."""
@@ -77,7 +79,8 @@ class Cell:
         }
 
     def timed(self, label: str, write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run `write` (returns {"wall_seconds"?, "tables"}); add its CPU, GC and load figures."""
+        """Run `write` (returns {"wall_seconds"?, "tables"}); add its CPU, GC, load and Spark stage figures."""
+        mark = self.stages.mark()
         before = self.counters.snapshot()
         started = time.perf_counter()
         self.memory.enter(label)
@@ -87,7 +90,8 @@ class Cell:
             self.memory.leave(label)
         usage = self.counters.snapshot().minus(before)
         done.setdefault("wall_seconds", usage["wall_seconds"])
-        return {**done, "cpu": {k: v for k, v in usage.items() if k != "wall_seconds"}, "load": self.memory.load_between(started, time.perf_counter())}
+        load = self.memory.load_between(started, time.perf_counter())
+        return {**done, "cpu": {k: v for k, v in usage.items() if k != "wall_seconds"}, "load": load, "stages": self.stages.since(mark)}
 
 
 def progress(memory: PeakMemorySampler, kind: str, number: int) -> Report:
@@ -174,7 +178,7 @@ def run_cell(
                             done = cell.timed(f"generator:{table}", lambda: _write_pass({table: makers[table]}, format, gen_out, progress(memory, kind, number), spark, False))
                         else:
                             done = cell.timed(f"limit:{table}", lambda: limit({table: shapes[table]}, number, concurrent=False))
-                        alone[kind][table].append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
+                        alone[kind][table].append({**done["tables"][table], **_usage(done)})
                 for kind in ("limit", "generator"):
                     emit({"event": "pass", "kind": f"{kind}, one table at a time,", "pass": number, "of": repeat,
                           "rows": sum(alone[kind][t][-1]["rows"] for t in generated), "wall_seconds": round(sum(alone[kind][t][-1]["seconds"] for t in generated), 3)})
@@ -302,10 +306,15 @@ def _replay(cell: Cell, df, table: str, format: str, out: Path, passes: int) -> 
         found = []
         for number in range(1, passes + 1):
             done = cell.timed(f"replay:{table}", lambda: _write_pass({table: cached}, format, out, progress(cell.memory, "replay", number), cell.spark, False))
-            found.append({**done["tables"][table], "cpu": done["cpu"], "load": done["load"]})
+            found.append({**done["tables"][table], **_usage(done)})
     finally:
         cached.unpersist()
     return found
+
+
+def _usage(done: dict[str, Any]) -> dict[str, Any]:
+    """What a timed write cost besides its tables: CPU, load and Spark stage figures."""
+    return {key: done[key] for key in ("cpu", "load", "stages")}
 
 
 def _rows(tables: dict[str, dict[str, Any]]) -> int:

@@ -68,6 +68,13 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
         assert stats["bytes_per_row"]["generator"] > 0 and stats["bytes_per_row"]["limit"] > 0, table
         assert len(stats["replay"]["seconds"]) == 1 and stats["replay"]["bytes"] > 0, table
         assert stats["plain"]["median_seconds"] > 0 and stats["plain_ratio"] > 0, table
+        # Spark's stage metrics of the table's own write: every row counted by the tasks that wrote it
+        for side in ("generator", "limit"):
+            stages = stats[side]["stages"]
+            assert stages["stages"] >= 1 and stages["tasks"] >= 1 and stages["failed_tasks"] == 0, (table, side, stages)
+            assert stages["output_records"] == stats["rows"], (table, side, stages)
+            assert stages["executor_run_seconds"] > 0 and stages["executor_cpu_seconds"] > 0, (table, side, stages)
+        assert stats["generator"]["stages"]["output_bytes"] == pytest.approx(stats["bytes"], rel=0.05), table
     graph = cell["graph"]
     assert graph["rows"] == sum(t["rows"] for t in cell["tables"].values())
     for side in ("generator", "limit"):
@@ -94,6 +101,7 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
     markdown = path.with_suffix(".md").read_text()
     assert f"| {_TINY:,} | 1 |" in markdown and "Note: test run" in markdown
     assert f"{graph['ratio']:.2f} [{graph['ratio_ci'][0]:.2f}–{graph['ratio_ci'][1]:.2f}]" in markdown
+    assert "Spark stage metrics per table" in markdown and f"| households | generator | 1 / " in markdown
 
 
 @pytest.mark.slow
@@ -382,8 +390,14 @@ def _raw_record(households: int, cores: int, slow: float = 1.0) -> dict:
         parts = {t: table(r, factor * r / 1e5, side_bytes) for t, r in tables.items()}
         return {"wall_seconds": factor * sum(r for r in tables.values()) / 1e5, "tables": parts, "cpu": cpu, "load": load}
 
+    def stages(rows: int, run: float) -> dict:
+        return {"stages": 1, "tasks": 2, "failed_tasks": 0, "executor_run_seconds": run, "executor_cpu_seconds": run / 2, "jvm_gc_seconds": 0.1,
+                "output_bytes": 1000, "output_records": rows, "input_bytes": 0, "shuffle_write_bytes": 0, "shuffle_read_bytes": 0,
+                "memory_spilled_bytes": 0, "disk_spilled_bytes": 0, "peak_execution_memory_bytes": 0}
+
     def single(factor: float, side_bytes: int) -> dict:
-        return {t: [{**table(r, factor * r / 1e5 * k, side_bytes), "cpu": cpu, "load": load} for k in (1.0, 1.1)] for t, r in tables.items()}
+        return {t: [{**table(r, factor * r / 1e5 * k, side_bytes), "cpu": cpu, "load": load, "stages": stages(r, 4.0 * factor * run)}
+                    for k, run in ((1.0, 1.0), (1.1, 1.5))] for t, r in tables.items()}
 
     gen, lim = 1.0 * slow, 0.8
     cold = {"python_start_seconds": 0.5, "session_start_seconds": 3.0, "first_run_seconds": 9.0, "cold_wall_seconds": 12.6}
@@ -421,6 +435,9 @@ def test_a_raw_record_summarises_to_paired_ratios_cold_breakdown_plain_share_and
     assert households["plain_ratio"] == 0.5  # engine-session passes 1.0, 1.05 against plain 2.0, 2.1
     assert households["limit_vs_replay"] == pytest.approx(0.9 / (0.8 * 1.05), abs=0.001)  # replay over the limit median
     assert cell["graph"]["generator"]["cpu"]["jvm_cpu_seconds"] == 2.0 and cell["graph"]["generator"]["load_max"] == 2.0
+    # stage metrics: the median over the two single-table passes (4.0 and 6.0 s of task time)
+    assert households["generator"]["stages"]["executor_run_seconds"] == 5.0 and households["generator"]["stages"]["output_records"] == 10_000
+    assert cell["graph"]["generator"]["stages"] is None  # the concurrent passes of this record hold none
     cold = cell["cold"]["generator"]
     assert cold["first_run_penalty_seconds"] == round(9.0 - cell["graph"]["generator"]["median_seconds"], 3)
     assert cell["cold"]["limit"]["cold_wall_seconds"] == cell["limit_cold_wall_seconds"] == 10.5
@@ -430,6 +447,7 @@ def test_a_raw_record_summarises_to_paired_ratios_cold_breakdown_plain_share_and
     assert fit["households"]["per_row_ratio"] == pytest.approx(0.8 / 1.0, rel=0.02)
     text = markdown_summary(results)
     assert "| 10,000 | 2 |" in text and "0.80 [0.80–0.80]" in text and "+1.0%" in text
+    assert "| households | generator | 1 / 2 | 5.0 s | 2.5 s | 0.1 s |" in text and "| households | limit | 1 / 2 | 4.0 s |" in text
     from bench.report import one_line_answer
 
     assert one_line_answer(results).startswith("10,000 households (no 1M cell in this run) on 2 core(s) here:")
