@@ -9,7 +9,8 @@ back to the same form, at the same step, with the same text. Next is refused whi
 has an error; each error shows under its field. The review step estimates time and disk
 from the benchmark results, asks to confirm a large run, and shows a live preview: the first
 five rows of every table, computed by the runner's warm worker (`Runner.preview`), or a
-line saying the engine is busy with a run instead of waiting for it.
+line saying the engine is busy with a run instead of waiting for it. Reaching the destination
+step starts that preview in the background, so it is often ready when the review opens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import collections
 import datetime as _dt
 import html
 import shutil
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +120,10 @@ class Form:
     destination_rows: dict[str, Any] = field(default_factory=dict)
     parts: dict[str, Any] = field(default_factory=dict)
     previews: "collections.OrderedDict[str, dict[str, Any]]" = field(default_factory=collections.OrderedDict)
+    # Previews being computed, by config: one at a time (the warm worker does one thing at a time).
+    pending: dict[str, Future] = field(default_factory=dict)
+    preview_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview"))
+    preview_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- helpers -------------------------------------------------------------------------
     @property
@@ -290,6 +297,8 @@ class Form:
             message = steps.error_summary(shown) + (f" (on step {where})" if where != step else "")
             return self.render(where, values, errors, message)
         self.ctx.checkpoint(session, step + 1, values)
+        if step + 1 == steps.DESTINATION_STEP and not self.ctx.settings.in_app and not self.ctx.runner.pool.busy_with() and (config := config_or_problem(values)[0]) is not None:
+            self.fetch_preview(config)  # the review step's preview, started while the destination is chosen
         return self.render(step + 1, values, {}, f"Step {step} saved.", session=session)
 
     def on_back(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
@@ -365,23 +374,45 @@ class Form:
         not valid get the review's own message, not a traceback."""
         if step != steps.REVIEW_STEP:
             return ""
+        if self.ctx.settings.in_app:
+            return "No preview in a Databricks App: it has no Spark of its own (run `idgraph row TABLE KEY` where Spark runs)."
         config, problem = config_or_problem(self.values(raw))
         if config is None:
             return html.escape(problem)
+        try:
+            found = self.fetch_preview(config).result()
+        except WorkerBusyError as exc:
+            return f"⏳ No preview yet: {exc}. Click “Refresh preview” when it is done; launching does not need the preview."
+        except (PreviewError, WorkerDiedError, ShuttingDownError) as exc:
+            return f"⚠ No preview: {html.escape(str(exc))}"
+        return views.preview_html(found, config.households)
+
+    def fetch_preview(self, config: GraphConfig) -> "Future[dict[str, Any]]":
+        """The preview of `config`: cached, being computed, or started now (in the background)."""
         key = config.to_json()
-        found = self.previews.get(key)
-        if found is None:
-            try:
-                found = self.ctx.runner.preview(config.to_dict(), rows=PREVIEW_ROWS, cores=self.ctx.cores)
-            except WorkerBusyError as exc:
-                return f"⏳ No preview yet: {exc}. Click “Refresh preview” when it is done; launching does not need the preview."
-            except (PreviewError, WorkerDiedError, ShuttingDownError) as exc:
-                return f"⚠ No preview: {html.escape(str(exc))}"
+        with self.preview_lock:
+            if key in self.previews:
+                self.previews.move_to_end(key)
+                done: Future = Future()
+                done.set_result(self.previews[key])
+                return done
+            future = self.pending.get(key)
+            if future is None or (future.done() and future.exception() is not None):  # a failed one is tried again
+                future = self.preview_pool.submit(self._compute_preview, key, config)
+                self.pending[key] = future
+            return future
+
+    def _compute_preview(self, key: str, config: GraphConfig) -> dict[str, Any]:
+        try:
+            found = self.ctx.runner.preview(config.to_dict(), rows=PREVIEW_ROWS, cores=self.ctx.cores)
+        finally:
+            with self.preview_lock:
+                self.pending.pop(key, None)
+        with self.preview_lock:
             self.previews[key] = found
             while len(self.previews) > PREVIEW_CACHE_SIZE:
                 self.previews.popitem(last=False)
-        self.previews.move_to_end(key)
-        return views.preview_html(found, config.households)
+        return found
 
     def on_sql(self, table: str, *raw: Any) -> str:
         try:

@@ -49,6 +49,8 @@ TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STOP_GRACE_SECONDS = 4.0
 # Lines of the worker's log kept in a failed run's error.
 LOG_TAIL_LINES = 15
+# The folder holding the `ui` and `engine` packages this process runs.
+CODE_ROOT = Path(__file__).resolve().parents[1]
 # Runs a warm worker serves before it is replaced by a fresh process and JVM: bounds what a
 # long-lived Spark session gathers (compiled classes, cached plans, broadcast leftovers).
 RECYCLE_AFTER_RUNS = 20
@@ -134,7 +136,10 @@ class WarmWorker:
     def __init__(self, command: list[str], log_path: Path) -> None:
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # The worker imports the same `ui` and `engine` as this process, whatever its working
+        # folder (an editable install elsewhere would otherwise win over this checkout).
+        path = os.pathsep.join(p for p in (str(CODE_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [*command, SERVE_FLAG], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=log_path.parent, env=env, start_new_session=True
