@@ -181,9 +181,11 @@ def preview_html(found: Mapping[str, Any], households: int) -> str:
     """A preview (`Runner.preview`) as one small HTML table per table, in TABLES order."""
     seconds = found.get("seconds")
     took = f" in {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
+    spark = found.get("spark_seconds")
+    engine_text = "warm engine" if found.get("warm") else "newly started engine" + (f" (Spark started in {spark:.1f} s)" if isinstance(spark, (int, float)) else "")
     parts = [
         f'<p class="preview-note">The first rows of every table for these settings, computed{took} by the '
-        f"{'warm' if found.get('warm') else 'newly started'} engine (each equals <code>idgraph row TABLE KEY</code> of its key).</p>"
+        f"{engine_text} (each equals <code>idgraph row TABLE KEY</code> of its key).</p>"
     ]
     for table in TABLES:
         data = found["tables"].get(table) or {"columns": [], "rows": []}
