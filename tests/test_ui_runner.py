@@ -251,6 +251,25 @@ def test_shutdown_ends_idle_warm_workers(tmp_path):
     wait_for(lambda: pid_gone(pid))
 
 
+def test_the_real_worker_serves_requests_line_by_line_and_ends_each_one(tmp_path):
+    """`python -m ui.worker --serve` itself, on requests that need no Spark: every request gets
+    its `end` event, a bad config is a `failed` event (not a traceback on stdout), and the
+    worker exits cleanly when its stdin closes."""
+    import json
+    import subprocess
+
+    requests = [{"request": "preview", "config": {"households": 0}}, {"request": "nope"}]
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.worker", "--serve"], input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["failed", "end", "end"]
+    assert events[0]["error"].startswith("ConfigError: households: got 0")
+    assert [e["status"] for e in events[1:]] == [1, 2]
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_progress_events_fold_into_the_record():
     record = {"tables": {}}
     apply_event(record, {"event": "started", "table": "households", "index": 0, "total": 8, "time": 100.0})
