@@ -1,7 +1,9 @@
-"""The runner: queue, one active run by default, cancel without partial output, sessions, restart.
+"""The runner: queue, one active run by default, cancel without partial output, sessions, restart,
+and the warm worker's lifecycle (reuse, recycle after N runs or a failure, restart after a
+crash or a cancel, previews that never wait for a run).
 
-Workers here are `tests/ui_fake_worker.py` (the worker's protocol without Spark), so these
-pin the process management in seconds; the real worker runs in tests/test_ui_e2e.py.
+Workers here are `tests/ui_fake_worker.py --serve` (the worker's protocol without Spark), so
+these pin the process management in seconds; the real worker runs in tests/test_ui_e2e.py.
 """
 
 from __future__ import annotations

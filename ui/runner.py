@@ -241,13 +241,17 @@ class WarmPool:
             worker.stop()
         return None
 
+    def _pick(self) -> WarmWorker | None:
+        """An idle live worker, else a new one while a slot is free, else None (under the lock)."""
+        return self._take_idle() or (self._start() if len(self._workers) < self.size else None)
+
     def acquire(self, purpose: str = "run") -> WarmWorker:
         """A worker for a run: an idle one, or a new one; waits while a preview holds the last slot."""
         with self._lock:
             while True:
                 if self._closed:
                     raise ShuttingDownError("the runner is shutting down")
-                worker = self._take_idle() or (self._start() if len(self._workers) < self.size else None)
+                worker = self._pick()
                 if worker is not None:
                     self._busy[worker.pid] = purpose
                     return worker
@@ -258,7 +262,7 @@ class WarmPool:
         with self._lock:
             if self._closed:
                 raise ShuttingDownError("the runner is shutting down")
-            worker = self._take_idle() or (self._start() if len(self._workers) < self.size else None)
+            worker = self._pick()
             if worker is None:
                 doing = "a generation run" if "run" in self._busy.values() else "another preview"
                 raise WorkerBusyError(f"the engine is busy with {doing}")

@@ -1,4 +1,5 @@
-"""How a run record reads on the page: status line, per-table progress, checks, samples, history.
+"""How a run record reads on the page: status line, per-table progress, checks, samples, history,
+and the review step's preview of the first rows of every table.
 
 Pure functions from the runner's JSON records to the text and tables the app displays,
 so what a user sees is tested without a browser.

@@ -7,7 +7,7 @@ keeps one Spark session for many requests, read one JSON object per line on stdi
 `{"request": "run", "spec": SPEC}` does the same as the one-shot mode, and
 `{"request": "preview", "config": ..., "rows": 5}` answers with one `preview` event (the
 first rows of every table by `engine.preview_rows`); every request ends with an `end`
-event carrying its status (0 done, 1 failed). The runner reads those lines; nothing else is
+event carrying its status (0 done, 1 failed, 2 unknown request, 130 interrupted). The runner reads those lines; nothing else is
 printed on stdout (stray output, Spark's included, goes to stderr). The worker runs in its
 own process group with Spark's JVM, so the runner can stop both at once; on SIGTERM, or
 when the app that started it disappears, the generation is interrupted, the engine
@@ -161,8 +161,11 @@ def serve(requests: TextIO, emit: Emit) -> int:
             return INTERRUPTED_STATUS
         if not line:
             return 0
-        request = json.loads(line)
-        kind = request.get("request")
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError:
+            request = {}
+        kind = request.get("request") if isinstance(request, dict) else None
         if kind not in REQUESTS:
             print(f"ui.worker: unknown request {kind!r}", file=sys.stderr)
             emit({"event": END_EVENT, "request": kind, "status": 2})
@@ -196,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[0] == SERVE_FLAG:
             return serve(sys.stdin, emit)
-        spec = json.loads(Path(argv[0]).read_text())
-        return guarded(lambda: run(spec, emit), emit)
+        return guarded(lambda: run(json.loads(Path(argv[0]).read_text()), emit), emit)
     finally:
         _stop_jvm()
 
