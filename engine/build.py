@@ -113,9 +113,10 @@ def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[
     return found[0] if found else None
 
 
-# Roots (households, content items, campaigns) a preview reads: at the defaults the first
-# few households already hold five rows of every child table, responses included.
-PREVIEW_ROOTS = 16
+# Roots (households, content items, campaigns) a preview reads: enough for five rows of every
+# table, responses included, even with few campaigns (16 households gave one response row
+# for the tests' 20 campaigns); the data is tiny, the query's analysis is the cost.
+PREVIEW_ROOTS = 256
 
 
 def preview_rows(spark: SparkSession, config: GraphConfig, table: str, count: int = 5) -> list[dict[str, Any]]:
