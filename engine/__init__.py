@@ -9,7 +9,7 @@ children derive parent keys arithmetically, so generation has no joins and no sh
     results = validate("out/graph")           # the SQL checks in sql/checks/
 """
 
-from .build import build, builders, register_functions, row
+from .build import PREVIEW_ROOTS, build, builders, preview_rows, register_functions, row
 from .config import CountDistribution, GraphConfig
 from .contenthash import content_hash, content_hashes
 from .errors import (
@@ -73,6 +73,7 @@ __all__ = [
     "Manifest",
     "OutputExistsError",
     "OutputLockedError",
+    "PREVIEW_ROOTS",
     "ProgressCallback",
     "Renderer",
     "RunDone",
@@ -103,6 +104,7 @@ __all__ = [
     "load_tables",
     "local_session",
     "make_sink",
+    "preview_rows",
     "read_manifest",
     "register_functions",
     "render_functions",

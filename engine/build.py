@@ -107,14 +107,42 @@ def row(spark: SparkSession, config: GraphConfig, table: str, key: int) -> dict[
     _check_tables([table])
     spec = TABLE_KEYS[table]
     root = root_of(table, key)
-    roots = {"households": "household_range", "content": "content_range", "campaigns": "campaign_range"}
-    limit = {"households": config.households, "content": config.content_items, "campaigns": config.campaigns}[spec.root]
-    if key < 0 or root >= limit:
+    if key < 0 or root >= _root_limit(config, spec.root):
         return None
+    found = _rows_of_roots(spark, config, table, root, root + 1, where=f"{spec.key} = {int(key)}", limit=1)
+    return found[0] if found else None
+
+
+# Roots (households, content items, campaigns) a preview reads: enough for five rows of every
+# table, responses included, even with few campaigns (16 households gave one response row
+# for the tests' 20 campaigns); the data is tiny, the query's analysis is the cost.
+PREVIEW_ROOTS = 256
+
+
+def preview_rows(spark: SparkSession, config: GraphConfig, table: str, count: int = 5) -> list[dict[str, Any]]:
+    """The first `count` rows of `table` by key, computed as `row()` computes one: the table's
+    own query over its first `PREVIEW_ROOTS` roots only, so any row shown equals `row()` of
+    its key. Fewer rows when those roots have fewer (e.g. a response rate of 0)."""
+    config.validate()
+    _check_tables([table])
+    limit = _root_limit(config, TABLE_KEYS[table].root)
+    return _rows_of_roots(spark, config, table, 0, min(limit, PREVIEW_ROOTS), where=None, limit=count)
+
+
+def _root_limit(config: GraphConfig, root: str) -> int:
+    return {"households": config.households, "content": config.content_items, "campaigns": config.campaigns}[root]
+
+
+def _rows_of_roots(spark: SparkSession, config: GraphConfig, table: str, start: int, stop: int, where: str | None, limit: int) -> list[dict[str, Any]]:
+    """Rows of `table` whose keys derive from roots [start, stop), smallest key first."""
+    spec = TABLE_KEYS[table]
+    roots = {"households": "household_range", "content": "content_range", "campaigns": "campaign_range"}
     configure(spark)
-    renderer = Renderer(config, roots={roots[spec.root]: f"range({root}, {root + 1})"})
-    found = spark.sql(table_query(spark, renderer, table)).where(f"{spec.key} = {int(key)}").collect()
-    return found[0].asDict() if found else None
+    renderer = Renderer(config, roots={roots[spec.root]: f"range({start}, {stop})"})
+    frame = spark.sql(table_query(spark, renderer, table))
+    if where is not None:
+        frame = frame.where(where)
+    return [found.asDict() for found in frame.orderBy(spec.key).limit(limit).collect()]
 
 
 def _check_tables(tables) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from engine import TABLES, GraphConfig, build, content_hashes, row
+from engine import PREVIEW_ROOTS, TABLES, GraphConfig, build, content_hashes, preview_rows, row
 from engine.keys import TABLE_KEYS
 
 
@@ -70,6 +70,16 @@ def test_row_computed_alone_equals_the_full_output(spark, small_config, frames, 
     assert sample, f"{table} has no rows at this scale"
     for expected in sample:
         assert row(spark, small_config, table, expected[key]) == expected.asDict()
+
+
+def test_preview_rows_are_the_first_keys_of_the_full_output(spark, small_config, frames):
+    """The launch form's preview: per table, the smallest keys among the first PREVIEW_ROOTS
+    roots, each row equal to the full output's (so to `row()` of its key)."""
+    for table in TABLES:
+        spec = TABLE_KEYS[table]
+        expected = frames[table].where(f"{spec.key} div {spec.per_root} < {PREVIEW_ROOTS}").orderBy(spec.key).limit(5).collect()
+        assert preview_rows(spark, small_config, table) == [r.asDict() for r in expected], table
+        assert len(expected) == 5, f"{table}: fewer than five rows among the first {PREVIEW_ROOTS} roots at the test's scale"
 
 
 def test_row_of_a_key_that_does_not_exist_is_none(spark, small_config):

@@ -2,8 +2,12 @@
 
 The browser test walks all six steps in Debian's Chromium through Playwright, types one
 invalid value and sees the inline error, launches a 1,000-household local run and reads
-the row counts on the results. Screenshots of each step go to `test-artifacts/ui/`, with
-the page's load time and the app's idle memory in `metrics.json`. The SIGTERM test
+the row counts on the results. Then it changes the seed, reads the review step's preview
+(five rows of every table from the warm worker) and launches again: the second run must be
+served by the same warm worker (no new JVM) and finish faster than the first, and the
+preview's households rows must equal what that run wrote. Screenshots of each step go to
+`test-artifacts/ui/`, with the page's load time, the app's idle memory, the second run's
+seconds from Launch to "succeeded" and the warm preview's seconds in `metrics.json`. The SIGTERM test
 launches through the HTTP API (gradio_client), stops the app mid-write and checks that it
 exits within 15 s leaving no worker and no partial table.
 """
@@ -149,6 +153,9 @@ def test_browser_walks_six_steps_sees_inline_error_launches_and_reads_results(ap
                 page.get_by_text("1,000 households").wait_for()
             page.screenshot(path=ARTIFACTS / f"{step}-{name}.png", full_page=True)
 
+        # Reaching step 5 started the warm worker (for the preview): this first run waits for its
+        # Spark start-up and first preview, as a launch on a freshly started app does.
+        launched = time.perf_counter()
         page.locator("#launch").click()
         page.get_by_text("Tables: progress and row counts").wait_for()
         # Gradio's Dataframe renders cells as [data-testid="cell-<row>-<column>"]; rows are in TABLES order.
@@ -156,6 +163,7 @@ def test_browser_walks_six_steps_sees_inline_error_launches_and_reads_results(ap
         expect(cell(0, 1)).to_have_text("done", timeout=RUN_TIMEOUT_MS)
         page.screenshot(path=ARTIFACTS / "7-run-progress.png", full_page=True)
         page.locator("#run-status").get_by_text("succeeded").wait_for(timeout=RUN_TIMEOUT_MS)
+        metrics["first_run_seconds"] = round(time.perf_counter() - launched, 2)
         (run,) = app.runs()
         manifest = json.loads((Path(run["spec"]["out"]) / "_manifest.json").read_text())
         assert manifest["tables"]["households"]["rows"] == 1000
@@ -170,9 +178,69 @@ def test_browser_walks_six_steps_sees_inline_error_launches_and_reads_results(ap
         page.get_by_role("tab", name="Benchmarks").click()
         page.get_by_text("0 result file(s)").wait_for()
         page.screenshot(path=ARTIFACTS / "9-benchmarks-empty.png", full_page=True)
+
+        second = second_run_with_preview(page, app, run, metrics["first_run_seconds"])
+        metrics.update(second)
         browser.close()
     path = ARTIFACTS / "metrics.json"  # other browser tests add their own keys
     path.write_text(json.dumps({**(json.loads(path.read_text()) if path.exists() else {}), **metrics}, indent=2))
+
+
+def second_run_with_preview(page, app: AppProcess, first: dict, first_run_seconds: float) -> dict[str, float]:
+    """Back to step 1, a new seed, the review's preview (timed from Next), a second launch
+    (timed from Launch to "succeeded"); checks the warm worker served it. Returns the metrics."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Launch").click()
+    for step in range(5, 0, -1):
+        page.locator("#back").click()
+        page.get_by_text(f"Step {step} of 6").wait_for()
+    page.locator("#field-seed input").fill("43")
+    for step in range(2, 6):
+        page.locator("#next").click()
+        page.get_by_text(f"Step {step} of 6").wait_for()
+    page.locator("#field-purpose input").fill("second")  # the first run's folder is taken this minute
+    page.get_by_text("This run will be written to the folder").wait_for()
+    expect(page.locator("#destination-preview")).to_contain_text("second_1k_")
+    asked = time.perf_counter()
+    page.locator("#next").click()
+    households = page.locator('#review-preview table[data-table="households"]')
+    expect(households.locator("tbody tr")).to_have_count(5, timeout=RUN_TIMEOUT_MS)
+    preview_seconds = round(time.perf_counter() - asked, 2)
+    note = page.locator("#review-preview .preview-note").inner_text()
+    assert "warm engine" in note, note
+    for table in TABLES:
+        assert page.locator(f'#review-preview table[data-table="{table}"] tbody tr').count() >= 1, table
+    columns = households.locator("thead th").all_inner_texts()
+    shown = [row.locator("td").all_inner_texts() for row in households.locator("tbody tr").all()]
+    page.screenshot(path=ARTIFACTS / "10-review-preview.png", full_page=True)
+
+    launched = time.perf_counter()
+    page.locator("#launch").click()
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        runs = [r for r in app.runs() if r["run_id"] != first["run_id"]]
+        if runs and runs[0]["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
+            break
+        time.sleep(0.1)
+    second_run_seconds = round(time.perf_counter() - launched, 2)
+    (run,) = runs
+    assert run["status"] == "succeeded", run.get("error")
+    page.locator("#run-status").get_by_text("succeeded").wait_for()
+    assert run["worker_pid"] == first["worker_pid"] and run["warm"] and run["spark_seconds"] < 2, run
+    assert second_run_seconds < first_run_seconds, (second_run_seconds, first_run_seconds)
+    # The preview is what the run wrote: the households rows of keys 0-4, cell by cell.
+    import pyarrow.parquet as pq
+
+    written = pq.read_table(Path(run["spec"]["out"]) / "households").to_pylist()
+    by_key = {str(r["household_id"]): r for r in written}
+    for row in shown:
+        cells = dict(zip(columns, row))
+        expected = by_key[cells["household_id"]]
+        for column in ("city", "state", "zip", "income_bracket", "household_size"):
+            assert cells[column] == str(expected[column]), (column, cells, expected)
+    # Where the second run's time went: the tables, then validation and samples.
+    return {"second_run_seconds": second_run_seconds, "second_run_generation_seconds": round(run["generation_seconds"], 2), "preview_seconds": preview_seconds}
 
 
 def test_sigterm_during_a_run_exits_within_15s_and_leaves_nothing_half_written(app):

@@ -376,3 +376,37 @@ def test_the_poller_survives_an_error_while_reading_the_manifest(workspace, tmp_
         assert record["status"] == "succeeded", record  # ... and the next round finished the run
     finally:
         runner.shutdown()
+
+
+def test_the_review_previews_five_rows_of_every_table_and_refuses_bad_settings_with_the_form_message(page):
+    values = {**defaults(page), "households": 4321, "seed": "11"}  # a folder name no other test's run takes
+    page.form.on_next("preview", 4, *raw(values))  # reaching step 5 starts the preview in the background
+    out = page.form.on_next("preview", 5, *raw(values))
+    assert out[page.form.step] == 6
+    assert out[page.form.parts["rows_preview"]].startswith("Computing the first rows")
+    shown = page.form.on_preview("preview", steps.REVIEW_STEP, *raw(values))
+    for table in TABLES:
+        assert f'<table data-table="{table}">' in shown
+    assert shown.count("<td>11</td>") == 5 * len(TABLES)  # the fake worker's rows carry the seed
+    assert page.form.on_preview("preview", 2, *raw(values)) == ""
+    bad = page.form.on_preview("preview", steps.REVIEW_STEP, *raw({**values, "households": "0"}))
+    assert bad == "⚠ Fix Households on step 1 first: Got 0; expected a whole number from 1 to 1 trillion households."
+    assert "Traceback" not in bad
+
+
+def test_the_preview_says_the_engine_is_busy_during_a_run_instead_of_waiting(tmp_path, monkeypatch):
+    monkeypatch.setenv("IDGRAPH_FAKE_SLOW_SECONDS", "0.5")  # read by the warm worker this page starts
+    page = make_page(tmp_path)
+    values = {**defaults(page), "households": 1000, "seed": "12"}
+    run_id, _ = page.form.on_launch("busy", steps.REVIEW_STEP, False, *raw({**values, "purpose": "slow_preview"}))
+    assert run_id is not None
+    deadline = time.monotonic() + 30
+    while not page.ctx.runner.snapshot(run_id)["tables"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+    shown = page.form.on_preview("busy", steps.REVIEW_STEP, *raw({**values, "seed": "13"}))
+    assert time.monotonic() - started < 1
+    assert shown.startswith("⏳ No preview yet: the engine is busy with a generation run")
+    assert page.ctx.runner.wait(run_id, 30)["status"] == "succeeded"
+    assert "<td>13</td>" in page.form.on_preview("busy", steps.REVIEW_STEP, *raw({**values, "seed": "13"}))
+    page.ctx.runner.shutdown()

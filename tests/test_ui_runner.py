@@ -1,7 +1,9 @@
-"""The runner: queue, one active run by default, cancel without partial output, sessions, restart.
+"""The runner: queue, one active run by default, cancel without partial output, sessions, restart,
+and the warm worker's lifecycle (reuse, recycle after N runs or a failure, restart after a
+crash or a cancel, previews that never wait for a run).
 
-Workers here are `tests/ui_fake_worker.py` (the worker's protocol without Spark), so these
-pin the process management in seconds; the real worker runs in tests/test_ui_e2e.py.
+Workers here are `tests/ui_fake_worker.py --serve` (the worker's protocol without Spark), so
+these pin the process management in seconds; the real worker runs in tests/test_ui_e2e.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from engine import TABLES
 from engine import clean_partial_output, staging_folders
-from ui.runner import Runner, apply_event
+from ui.runner import PreviewError, Runner, WorkerBusyError, apply_event
 from ui.state import LocalStore
 
 FAKE_WORKER = [sys.executable, str(Path(__file__).with_name("ui_fake_worker.py"))]
@@ -159,6 +161,115 @@ def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path):
     (tmp_path / ".graph.staging-ba9876543210").mkdir()
     clean_partial_output(out)
     assert (out / "_manifest.json").is_file() and not list(tmp_path.glob(".graph.*"))
+
+
+def pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_the_warm_worker_serves_run_after_run_without_restarting(runner, tmp_path):
+    first = runner.wait(runner.submit("s1", spec(tmp_path, "a")), 30)
+    second = runner.wait(runner.submit("s1", spec(tmp_path, "b")), 30)
+    assert first["status"] == second["status"] == "succeeded"
+    assert first["worker_pid"] == second["worker_pid"]
+    assert (first["warm"], second["warm"]) == (False, True)
+    assert (first["worker_run"], second["worker_run"]) == (1, 2)
+    assert runner.pool.pids() == [first["worker_pid"]]
+    # Each run keeps its own output, events and log.
+    assert (tmp_path / "out" / "a" / "_manifest.json").exists() and (tmp_path / "out" / "b" / "_manifest.json").exists()
+    assert [t["rows"] for t in second["tables"].values()] == [10, 20, 30, 40, 50, 60, 70, 80]
+    assert (runner.store.run_dir(second["run_id"]) / "worker.log").exists()
+
+
+def test_the_warm_worker_is_replaced_after_recycle_after_runs(tmp_path):
+    runner = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER, recycle_after=2)
+    try:
+        pids = [runner.wait(runner.submit("s", spec(tmp_path, name)), 30)["worker_pid"] for name in "abc"]
+        assert pids[0] == pids[1] != pids[2]
+        wait_for(lambda: pid_gone(pids[0]))
+    finally:
+        runner.shutdown()
+
+
+def test_a_worker_that_dies_fails_only_its_run_with_the_log_tail_and_is_replaced(runner, tmp_path):
+    crashed = runner.wait(runner.submit("s1", spec(tmp_path, "a", crash=True)), 30)
+    assert crashed["status"] == "failed"
+    assert "worker exited with status 3" in crashed["error"]
+    assert "OutOfMemoryError: fake crash" in crashed["error"]
+    assert staging_folders(tmp_path / "out" / "a") == []
+    after = runner.wait(runner.submit("s1", spec(tmp_path, "b")), 30)
+    assert after["status"] == "succeeded" and after["worker_pid"] != crashed["worker_pid"]
+    assert after["warm"] is False
+
+
+def test_a_failed_run_recycles_the_worker(runner, tmp_path):
+    failed = runner.wait(runner.submit("s1", spec(tmp_path, "a", fail=True)), 30)
+    after = runner.wait(runner.submit("s1", spec(tmp_path, "b")), 30)
+    assert failed["status"] == "failed" and after["status"] == "succeeded"
+    assert after["worker_pid"] != failed["worker_pid"]
+    wait_for(lambda: pid_gone(failed["worker_pid"]))
+
+
+def test_cancel_kills_the_warm_worker_and_the_next_run_gets_a_fresh_one(runner, tmp_path):
+    warm = runner.wait(runner.submit("s1", spec(tmp_path, "a")), 30)
+    slow = runner.submit("s1", spec(tmp_path, "b", seconds=5))
+    wait_for(lambda: runner.snapshot(slow)["tables"].get("households"))
+    assert runner.snapshot(slow)["worker_pid"] == warm["worker_pid"]
+    assert runner.cancel(slow, "s1")
+    assert runner.wait(slow, 15)["status"] == "cancelled"
+    assert pid_gone(warm["worker_pid"])
+    assert staging_folders(tmp_path / "out" / "b") == [] and not (tmp_path / "out" / "b").exists()
+    after = runner.wait(runner.submit("s1", spec(tmp_path, "c")), 30)
+    assert after["status"] == "succeeded" and after["worker_pid"] != warm["worker_pid"]
+
+
+def test_a_preview_uses_the_warm_worker_and_says_busy_during_a_run(runner, tmp_path):
+    found = runner.preview({"households": 10, "seed": 7}, rows=5)
+    assert set(found["tables"]) == set(TABLES)
+    assert found["tables"]["households"]["rows"] == [[str(k), "7"] for k in range(5)]
+    assert runner.preview({"households": 10, "seed": 8})["warm"] is True
+    slow = runner.submit("s1", spec(tmp_path, "a", seconds=5))
+    wait_for(lambda: runner.snapshot(slow)["tables"].get("households"))
+    assert runner.snapshot(slow)["worker_pid"] == found["worker_pid"]
+    started = time.monotonic()
+    with pytest.raises(WorkerBusyError, match="a generation run"):
+        runner.preview({"households": 10})
+    assert time.monotonic() - started < 1
+    runner.cancel(slow, "s1")
+    runner.wait(slow, 15)
+    with pytest.raises(PreviewError, match="households"):
+        runner.preview({"households": 0})
+
+
+def test_shutdown_ends_idle_warm_workers(tmp_path):
+    runner = Runner(LocalStore(tmp_path / "state"), command=FAKE_WORKER)
+    pid = runner.wait(runner.submit("s", spec(tmp_path, "a")), 30)["worker_pid"]
+    assert not pid_gone(pid)
+    runner.shutdown()
+    wait_for(lambda: pid_gone(pid))
+
+
+def test_the_real_worker_serves_requests_line_by_line_and_ends_each_one(tmp_path):
+    """`python -m ui.worker --serve` itself, on requests that need no Spark: every request gets
+    its `end` event, a bad config is a `failed` event (not a traceback on stdout), and the
+    worker exits cleanly when its stdin closes."""
+    import json
+    import subprocess
+
+    requests = [{"request": "preview", "config": {"households": 0}}, {"request": "nope"}]
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.worker", "--serve"], input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["failed", "end", "end"]
+    assert events[0]["error"].startswith("ConfigError: households: got 0")
+    assert [e["status"] for e in events[1:]] == [1, 2]
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_progress_events_fold_into_the_record():

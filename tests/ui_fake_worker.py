@@ -3,9 +3,12 @@
 It reads the same spec, writes a staging folder beside the output like the engine does,
 prints the same JSON events (one table every `spec["fake"]["seconds"]` seconds), and
 moves the staging folder into place at the end. `fake.fail` makes it fail after the
-first table. Killed by a signal, it dies at once and leaves its staging folder behind,
-which is exactly what the runner must clean up. The real worker is exercised by the
-browser e2e and SIGTERM tests.
+first table; `fake.crash` makes the process die there (exit status 3, after a line on
+stderr), as a worker killed by the kernel would. Killed by a signal, it dies at once and
+leaves its staging folder behind, which is exactly what the runner must clean up. With
+`--serve` it is a warm worker: one request per stdin line (`run` or `preview`), each
+closed by an `end` event, its pid the same for every request. The real worker is
+exercised by the browser e2e and SIGTERM tests.
 
 Runs launched through the form (tests/ui_fake_app.py) carry no `fake` block: there
 IDGRAPH_FAKE_SECONDS sets the seconds per table, and a run whose folder name starts with
@@ -27,8 +30,7 @@ def emit(event: dict) -> None:
     print(json.dumps({**event, "time": time.time()}), flush=True)
 
 
-def main(spec_path: str) -> int:
-    spec = json.loads(Path(spec_path).read_text())
+def run(spec: dict, warm: bool = False) -> int:
     out = Path(spec["out"])
     paced = os.environ.get("IDGRAPH_FAKE_SLOW_SECONDS" if out.name.startswith("slow") else "IDGRAPH_FAKE_SECONDS")
     fake = spec.get("fake", {"seconds": float(paced)} if paced else {})
@@ -36,12 +38,15 @@ def main(spec_path: str) -> int:
     staging = out.parent / f".{out.name}.staging-{os.getpid():012x}"
     staging.mkdir(parents=True)
     (staging / "pid").write_text(str(os.getpid()))
-    emit({"event": "spark_starting"})
-    emit({"event": "spark_ready", "seconds": 0.1})
+    emit({"event": "spark_starting", "warm": warm})
+    emit({"event": "spark_ready", "seconds": 0.0 if warm else 0.1, "warm": warm})
     manifest = {"out": str(out), "tables": {}, "total_rows": 0, "wall_seconds": 0.0}
     for index, table in enumerate(TABLES):
         emit({"event": "started", "table": table, "index": index, "total": len(TABLES)})
         time.sleep(float(fake.get("seconds", 0.05)))
+        if fake.get("crash") and index == 1:
+            print(f"fake worker {os.getpid()}: java.lang.OutOfMemoryError: fake crash", file=sys.stderr, flush=True)
+            os._exit(3)
         if fake.get("fail") and index == 1:
             emit({"event": "failed", "error": "ConfigError: out: fake failure"})
             return 1
@@ -66,5 +71,30 @@ def main(spec_path: str) -> int:
     return 0
 
 
+def preview(request: dict, warm: bool) -> int:
+    emit({"event": "spark_starting", "warm": warm})
+    emit({"event": "spark_ready", "seconds": 0.0 if warm else 0.1, "warm": warm})
+    seed = request["config"].get("seed", 42)
+    rows = int(request.get("rows", 5))
+    if request["config"].get("households") == 0:
+        emit({"event": "failed", "error": "ConfigError: households: got 0; expected a whole number from 1"})
+        return 1
+    emit({"event": "preview", "seconds": 0.01, "tables": {t: {"columns": ["key", "seed"], "rows": [[str(k), str(seed)] for k in range(rows)]} for t in TABLES}})
+    return 0
+
+
+def serve() -> int:
+    served = 0
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["request"] == "run":
+            status = run(request["spec"], warm=served > 0)
+        else:
+            status = preview(request, warm=served > 0)
+        served += 1
+        emit({"event": "end", "request": request["request"], "status": status})
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(serve() if sys.argv[1] == "--serve" else run(json.loads(Path(sys.argv[1]).read_text())))

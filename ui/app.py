@@ -2,7 +2,8 @@
 
 Locally it listens on 127.0.0.1 (port from --port); with `DATABRICKS_APP_PORT` set it
 listens on 0.0.0.0 on that port, as a Databricks App must. Generation never runs in this
-process: the runner starts worker processes (or Databricks Jobs runs). On SIGTERM or
+process: the runner keeps warm worker processes, each with its Spark session, for local
+runs and the review's preview (or starts Databricks Jobs runs). On SIGTERM or
 SIGINT the app stops accepting launches, stops its workers (removing any staging folder),
 records queued runs as interrupted and exits, well within 15 seconds. Gradio is imported
 only when the app starts (`ui.page`), so other `idgraph` commands stay fast.

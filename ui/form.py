@@ -7,14 +7,20 @@ once) and returns only the components it changes. Every edit is checked live and
 the session as typed, so a reload or an app restart with `?session=<id>` in the URL comes
 back to the same form, at the same step, with the same text. Next is refused while the step
 has an error; each error shows under its field. The review step estimates time and disk
-from the benchmark results and asks to confirm a large run.
+from the benchmark results, asks to confirm a large run, and shows a live preview: the first
+five rows of every table, computed by the runner's warm worker (`Runner.preview`), or a
+line saying the engine is busy with a run instead of waiting for it. Reaching the destination
+step starts that preview in the background, so it is often ready when the review opens.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import html
 import shutil
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +30,10 @@ import gradio as gr
 from engine import TABLES, ConfigError, GraphConfig, ShuttingDownError, expected_rows, names, render_table
 from engine import config as config_fields
 
-from . import estimate as estimates, steps
+from . import estimate as estimates, steps, views
 from .context import AppContext
 from .jobs import UserIdentity, check_destination, permission_text
+from .runner import PreviewError, WorkerBusyError, WorkerDiedError
 from .state import is_session_id, new_session_id
 
 # Step 5 rows shown for one destination only (keyed by the row's first field).
@@ -37,8 +44,13 @@ STEP_INTRO = {
     3: "The identifiers each person is seen through: how many, of which types, how confident.",
     4: "What people watch, the campaigns they are exposed to and how they respond.",
     5: "Where the eight tables are written. A run is named `{purpose}_{scale}_{timestamp}`: its folder locally, its tables' prefix in Unity Catalog.",
-    6: "Check everything, read the SQL that will run, then launch.",
+    6: "Check everything, read the SQL that will run and the first rows it writes, then launch.",
 }
+# Rows of each table the review step previews.
+PREVIEW_ROWS = 5
+# Previews kept per app process, by config (a preview is a pure function of the config).
+PREVIEW_CACHE_SIZE = 16
+PREVIEW_PENDING = "Computing the first rows of every table… (the first preview of the app starts the engine's Spark session, which takes a while; later ones reuse it)."
 
 
 def slug(name: str) -> str:
@@ -107,6 +119,11 @@ class Form:
     groups: list[Any] = field(default_factory=list)
     destination_rows: dict[str, Any] = field(default_factory=dict)
     parts: dict[str, Any] = field(default_factory=dict)
+    previews: "collections.OrderedDict[str, dict[str, Any]]" = field(default_factory=collections.OrderedDict)
+    # Previews being computed, by config: one at a time (the warm worker does one thing at a time).
+    pending: dict[str, Future] = field(default_factory=dict)
+    preview_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview"))
+    preview_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- helpers -------------------------------------------------------------------------
     @property
@@ -184,15 +201,12 @@ class Form:
         """The review step: summary, estimate, config JSON and its download, the SQL, the permission check."""
         p = self.parts
         blocked = {p["launch"]: gr.update(visible=True, interactive=False), p["launchable"]: False, p["confirm"]: gr.update(visible=False, value=False), p["estimate"]: ""}
-        try:
-            config = steps.config_from_values(values)
-        except ConfigError as exc:  # a restored or uploaded form that is no longer valid
-            step = steps.first_invalid_step({exc.field: ""})
-            where = f"on step {step}" if step < steps.REVIEW_STEP else "in the config file (it has no input on this form)"
-            return {**blocked, p["summary"]: f"⚠ Fix {config_label(exc.field)} {where} first: {exc.expected}"}
+        config, problem = config_or_problem(values)
+        if config is None:  # a restored or uploaded form that is no longer valid
+            return {**blocked, p["summary"]: problem, p["rows_preview"]: html.escape(problem)}
         target, errors = steps.destination_errors(values, config, self.ctx.databricks)
         if target is None:
-            return {**blocked, p["summary"]: "⚠ Fix step 5 first: " + " ".join(errors.values())}
+            return {**blocked, p["summary"]: "⚠ Fix step 5 first: " + " ".join(errors.values()), p["rows_preview"]: PREVIEW_PENDING}
         download = self._config_file(config)
         permission = "Not needed: a local folder is written by this machine's own worker process."
         permission = f"**Permission check:** {permission}"
@@ -220,6 +234,7 @@ class Form:
             p["sql"]: render_table("households", config),
             p["sql_table"]: gr.update(value="households"),
             p["permission"]: permission,
+            p["rows_preview"]: PREVIEW_PENDING,
             p["launchable"]: permission_ok,
             p["launch"]: gr.update(visible=True, interactive=permission_ok and not confirm),
         }
@@ -282,6 +297,8 @@ class Form:
             message = steps.error_summary(shown) + (f" (on step {where})" if where != step else "")
             return self.render(where, values, errors, message)
         self.ctx.checkpoint(session, step + 1, values)
+        if step + 1 == steps.DESTINATION_STEP and not self.ctx.settings.in_app and not self.ctx.runner.pool.busy_with() and (config := config_or_problem(values)[0]) is not None:
+            self.fetch_preview(config)  # the review step's preview, started while the destination is chosen
         return self.render(step + 1, values, {}, f"Step {step} saved.", session=session)
 
     def on_back(self, session: str, step: int, *raw: Any) -> dict[Any, Any]:
@@ -350,6 +367,53 @@ class Form:
         self.ctx.checkpoint(session, step, values)
         return run_id, {self.parts["message"]: f"Launched run `{target.prefix}`: follow it on the Runs tab."}
 
+    def on_preview(self, session: str, step: int, *raw: Any) -> str:
+        """The review step's preview: five rows of every table from the warm worker, as HTML.
+
+        Never waits for a generation run (says the engine is busy instead); settings that are
+        not valid get the review's own message, not a traceback."""
+        if step != steps.REVIEW_STEP:
+            return ""
+        if self.ctx.settings.in_app:
+            return "No preview in a Databricks App: it has no Spark of its own (run `idgraph row TABLE KEY` where Spark runs)."
+        config, problem = config_or_problem(self.values(raw))
+        if config is None:
+            return html.escape(problem)
+        try:
+            found = self.fetch_preview(config).result()
+        except WorkerBusyError as exc:
+            return f"⏳ No preview yet: {exc}. Click “Refresh preview” when it is done; launching does not need the preview."
+        except (PreviewError, WorkerDiedError, ShuttingDownError) as exc:
+            return f"⚠ No preview: {html.escape(str(exc))}"
+        return views.preview_html(found, config.households)
+
+    def fetch_preview(self, config: GraphConfig) -> "Future[dict[str, Any]]":
+        """The preview of `config`: cached, being computed, or started now (in the background)."""
+        key = config.to_json()
+        with self.preview_lock:
+            if key in self.previews:
+                self.previews.move_to_end(key)
+                done: Future = Future()
+                done.set_result(self.previews[key])
+                return done
+            future = self.pending.get(key)
+            if future is None or (future.done() and future.exception() is not None):  # a failed one is tried again
+                future = self.preview_pool.submit(self._compute_preview, key, config)
+                self.pending[key] = future
+            return future
+
+    def _compute_preview(self, key: str, config: GraphConfig) -> dict[str, Any]:
+        try:
+            found = self.ctx.runner.preview(config.to_dict(), rows=PREVIEW_ROWS, cores=self.ctx.cores)
+        finally:
+            with self.preview_lock:
+                self.pending.pop(key, None)
+        with self.preview_lock:
+            self.previews[key] = found
+            while len(self.previews) > PREVIEW_CACHE_SIZE:
+                self.previews.popitem(last=False)
+        return found
+
     def on_sql(self, table: str, *raw: Any) -> str:
         try:
             return render_table(table, steps.config_from_values(self.values(raw)))
@@ -358,6 +422,16 @@ class Form:
 
 
 CONFIRM_LABEL = "I have read the time and disk estimate above: launch this large run"
+
+
+def config_or_problem(values: dict[str, Any]) -> tuple[GraphConfig | None, str]:
+    """The form's config, or None and the review's message naming the first field to fix."""
+    try:
+        return steps.config_from_values(values), ""
+    except ConfigError as exc:
+        step = steps.first_invalid_step({exc.field: ""})
+        where = f"on step {step}" if step < steps.REVIEW_STEP else "in the config file (it has no input on this form)"
+        return None, f"⚠ Fix {config_label(exc.field)} {where} first: {exc.expected}"
 
 
 def config_label(name: str) -> str:
@@ -427,6 +501,10 @@ def build(ctx: AppContext) -> Form:
                 p["sql_table"] = gr.Dropdown(list(TABLES), value="households", label="Rendered SQL of table", info="exactly what Spark runs for this config")
                 p["sql"] = gr.Code(language="sql", label="SQL", lines=14, max_lines=22, interactive=False, elem_id="review-sql")
         p["permission"] = gr.Markdown(label="Permission check", elem_id="permission")
+        with gr.Row():
+            gr.Markdown("**Preview:** the first rows of every table for these settings")
+            p["refresh_preview"] = gr.Button("Refresh preview", size="sm", scale=0, elem_id="refresh-preview")
+        p["rows_preview"] = gr.HTML(elem_id="review-preview")
     form.inputs[steps.MORE_CONFIG.name] = gr.Textbox(value="", visible=False, elem_id="more-config")
     form.groups.append(review)
     with gr.Row():
@@ -436,9 +514,11 @@ def build(ctx: AppContext) -> Form:
 
     outputs = form.outputs()
     state_inputs = [form.session, form.step, *form.input_list]
-    p["next"].click(form.on_next, state_inputs, outputs, api_name="next", show_progress="minimal").then(None, js=FOCUS_HEADING_JS)
+    preview = {"fn": form.on_preview, "inputs": state_inputs, "outputs": p["rows_preview"], "show_progress": "hidden", "api_visibility": "private"}
+    p["next"].click(form.on_next, state_inputs, outputs, api_name="next", show_progress="minimal").then(None, js=FOCUS_HEADING_JS).then(**preview)
     p["back"].click(form.on_back, state_inputs, outputs, api_name="back", show_progress="hidden").then(None, js=FOCUS_HEADING_JS)
-    p["upload"].upload(form.on_upload, [form.session, form.step, p["upload"], *form.input_list], outputs, api_name="upload_config").then(None, js=FOCUS_HEADING_JS)
+    p["upload"].upload(form.on_upload, [form.session, form.step, p["upload"], *form.input_list], outputs, api_name="upload_config").then(None, js=FOCUS_HEADING_JS).then(**preview)
+    p["refresh_preview"].click(**preview)
     p["sql_table"].change(form.on_sql, [p["sql_table"], *form.input_list], p["sql"], show_progress="hidden", api_visibility="private")
     p["confirm"].input(form.on_confirm, [p["confirm"], p["launchable"]], [p["confirmed"], p["launch"]], show_progress="hidden", api_visibility="private")
     form.inputs["preset"].input(form.on_preset, state_inputs, [form.inputs["households"], *form.live_outputs()], show_progress="hidden", trigger_mode="always_last", api_visibility="private")

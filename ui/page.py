@@ -51,6 +51,10 @@ footer, footer * { color: #374151 !important; }
 /* The code viewers' pastel token colours fall to 1.6:1 on white: code is shown in body text colour. */
 .cm-editor .cm-content, .cm-editor .cm-content * { color: #1f2937 !important; }
 .cm-editor .cm-gutters, .cm-editor .cm-gutters * { color: #4b5563 !important; }
+.preview-table { overflow-x: auto; max-width: 100%; }
+.preview-table table { font-size: 0.8em; border-collapse: collapse; }
+.preview-table th, .preview-table td { padding: 2px 6px; white-space: nowrap; }
+#review-preview h4 { margin: 10px 0 2px; }
 """
 
 # Ties each visible error to its field (aria-invalid, aria-describedby), names radio groups
@@ -150,6 +154,7 @@ def build_page(ctx: AppContext) -> Page:
         form.parts["launch"].click(page.launch, [form.session, form.step, form.parts["confirmed"], *form.input_list], launch_outputs, api_name="launch")
         loaded = demo.load(form.on_load, None, form.outputs(), api_name="load_session")
         loaded.then(session_text, form.session, session_note, api_visibility="private").then(None, form.session, None, js=SESSION_URL_JS)
+        loaded.then(form.on_preview, [form.session, form.step, *form.input_list], form.parts["rows_preview"], show_progress="hidden", api_visibility="private")
         demo.load(bench.on_refresh, None, [bench.parts[k] for k in bench_tab.VIEW], api_visibility="private")
     return page
 

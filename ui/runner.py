@@ -1,13 +1,17 @@
-"""Runs launched from the form: a queue, worker processes, progress records, cancel and shutdown.
+"""Runs launched from the form: a queue, warm worker processes, progress records, cancel and shutdown.
 
 The app never generates in its own process. `Runner.submit` queues a run; a dispatcher
 thread starts at most `max_concurrent` at a time (two runs writing the same folder never
-overlap). A local run is a `python -m ui.worker` process in its own process group (Spark's
-JVM is its child), read line by line; each JSON event updates the run's record, which is
-saved to the state store (under the runner's lock, so the file always holds the latest
-state) and the history survives a restart. Cancel and shutdown stop the
-whole group (SIGTERM, then SIGKILL after a grace period) and remove any staging folder the
-engine left, so nothing half-written remains under the output's name.
+overlap). A local run is served by a warm worker (`python -m ui.worker --serve`, in its own
+process group with Spark's JVM as its child) that keeps its Spark session between runs, so
+only the first run pays Spark's start-up; the worker is replaced after a failed or
+cancelled run, after `RECYCLE_AFTER_RUNS` runs, and when it dies (which fails only the run
+it was serving). Its JSON event lines update the run's record, which is saved to the state
+store (under the runner's lock, so the file always holds the latest state) and the history
+survives a restart. Cancel and shutdown stop the worker's whole group (SIGTERM, then SIGKILL
+after a grace period) and remove any staging folder the engine left, so nothing
+half-written remains under the output's name. `Runner.preview` asks an idle warm worker
+for the first rows of every table, and says the engine is busy rather than wait for a run.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from __future__ import annotations
 import copy
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from engine import (
     ConfigError,
+    IdgraphError,
     RunDone,
     ShuttingDownError,
     TableFailed,
@@ -34,6 +41,7 @@ from engine import (
 )
 
 from .state import Store, new_run_id, utc_now
+from .worker import END_EVENT, SERVE_FLAG
 
 ACTIVE = ("queued", "running", "cancelling")
 TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
@@ -41,6 +49,13 @@ TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STOP_GRACE_SECONDS = 4.0
 # Lines of the worker's log kept in a failed run's error.
 LOG_TAIL_LINES = 15
+# The folder holding the `ui` and `engine` packages this process runs.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+# Runs a warm worker serves before it is replaced by a fresh process and JVM: bounds what a
+# long-lived Spark session gathers (compiled classes, cached plans, broadcast leftovers).
+RECYCLE_AFTER_RUNS = 20
+# Seconds a preview may take, a cold worker's Spark start-up included, before it is abandoned.
+PREVIEW_TIMEOUT_SECONDS = 240.0
 
 
 def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
@@ -53,10 +68,11 @@ def apply_event(record: dict[str, Any], event: dict[str, Any]) -> None:
     typed = event_from_dict(event)
     tables = record.setdefault("tables", {})
     if kind == "spark_starting":
-        record["phase"] = "starting Spark"
+        record["phase"] = "reusing the warm Spark session" if event.get("warm") else "starting Spark"
     elif kind == "spark_ready":
         record["phase"] = "preparing: rendering the SQL and planning the tables"
         record["spark_seconds"] = event.get("seconds")
+        record["warm"] = bool(event.get("warm"))
     elif isinstance(typed, TableStarted):
         record["phase"] = f"generating {typed.table} ({typed.index + 1}/{typed.total})"
         record.setdefault("generation_started", now)
@@ -97,66 +113,263 @@ class Execution(Protocol):
     def shutdown(self) -> None: ...
 
 
-class LocalExecution:
-    """A run as a `python -m ui.worker` process group; events read from its stdout."""
+class WorkerDiedError(IdgraphError):
+    """A warm worker's process ended in the middle of a request (killed, crashed, or out of memory)."""
 
-    def __init__(self, runner: "Runner", run_id: str, command: list[str]) -> None:
-        self.runner, self.run_id, self.command = runner, run_id, command
-        self.process: subprocess.Popen | None = None
+
+class WorkerBusyError(IdgraphError):
+    """Every warm worker is busy (a generation run, or another preview): a preview would have to wait."""
+
+
+class PreviewError(IdgraphError):
+    """The worker could not compute the preview; the message is the worker's own."""
+
+
+class WarmWorker:
+    """One `python -m ui.worker --serve` process group (Spark's JVM in it), kept between runs.
+
+    Requests go in as JSON lines on its stdin; a reader thread queues the event lines of its
+    stdout, and `request` hands them out until the request's `end` event. Its stderr (Spark's
+    log) goes to one log file, from which each run's part is copied to the run's own log.
+    """
+
+    def __init__(self, command: list[str], log_path: Path) -> None:
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The worker imports the same `ui` and `engine` as this process, whatever its working
+        # folder (an editable install elsewhere would otherwise win over this checkout).
+        path = os.pathsep.join(p for p in (str(CODE_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, SERVE_FLAG], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=log_path.parent, env=env, start_new_session=True
+            )
+        self.runs = 0
+        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read, name=f"warm-worker-{self.pid}", daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                self._events.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        self._events.put(None)
+
+    def request(self, message: dict[str, Any], on_event: Callable[[dict[str, Any]], None]) -> int:
+        """Send one request; pass each of its events to `on_event`; return its end status.
+        WorkerDiedError when the process ends first."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except (OSError, ValueError) as exc:  # the pipe is closed: the worker is gone
+            raise WorkerDiedError(f"worker exited with status {self.process.wait()}") from exc
+        while True:
+            event = self._events.get()
+            if event is None:
+                raise WorkerDiedError(f"worker exited with status {self.process.wait()}")
+            if event.get("event") == END_EVENT:
+                return int(event.get("status", 1))
+            on_event(event)
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log_since(self, offset: int) -> bytes:
+        with open(self.log_path, "rb") as log:
+            log.seek(offset)
+            return log.read()
+
+    def stop(self) -> None:
+        """Stop the whole group: SIGTERM, SIGKILL after STOP_GRACE_SECONDS (the JVM included)."""
+        if self.alive():
+            _signal_group(self.pid, signal.SIGTERM)
+            try:
+                self.process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.pid, signal.SIGKILL)
+                self.process.wait()
+        # The JVM may outlive the worker by a moment; make sure none of the group is left.
+        _signal_group(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        """End an idle worker: its stdin closed, it stops Spark and exits; stopped if it does not."""
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(STOP_GRACE_SECONDS)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.stop()
+
+
+class WarmPool:
+    """The warm workers of local runs: at most `size` (the runner's max_concurrent), one per
+    run going at once. A worker is reused until it has served `recycle_after` runs, a run of
+    it failed or was cancelled, or it died; then it is ended and the next run starts a new
+    one. Previews use an idle worker, or start one when there is room, and never wait for a
+    generation run."""
+
+    def __init__(self, command: list[str], folder: Path, size: int, recycle_after: int = RECYCLE_AFTER_RUNS) -> None:
+        self.command, self.folder, self.size, self.recycle_after = command, folder, size, recycle_after
+        self._idle: list[WarmWorker] = []
+        self._busy: dict[int, str] = {}  # pid -> what it is doing ("run" or "preview")
+        self._workers: dict[int, WarmWorker] = {}
+        self._lock = threading.Condition()
+        self._closed = False
+
+    def _start(self) -> WarmWorker:
+        worker = WarmWorker(self.command, self.folder / f"worker-{time.strftime('%Y%m%dt%H%M%S')}-{len(self._workers)}.log")
+        self._workers[worker.pid] = worker
+        return worker
+
+    def _take_idle(self) -> WarmWorker | None:
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive():
+                return worker
+            self._workers.pop(worker.pid, None)
+            worker.stop()
+        return None
+
+    def _pick(self) -> WarmWorker | None:
+        """An idle live worker, else a new one while a slot is free, else None (under the lock)."""
+        return self._take_idle() or (self._start() if len(self._workers) < self.size else None)
+
+    def acquire(self, purpose: str = "run") -> WarmWorker:
+        """A worker for a run: an idle one, or a new one; waits while a preview holds the last slot."""
+        with self._lock:
+            while True:
+                if self._closed:
+                    raise ShuttingDownError("the runner is shutting down")
+                worker = self._pick()
+                if worker is not None:
+                    self._busy[worker.pid] = purpose
+                    return worker
+                self._lock.wait(0.5)
+
+    def acquire_for_preview(self) -> WarmWorker:
+        """A worker for a preview, without waiting: WorkerBusyError when every one is busy."""
+        with self._lock:
+            if self._closed:
+                raise ShuttingDownError("the runner is shutting down")
+            worker = self._pick()
+            if worker is None:
+                doing = "a generation run" if "run" in self._busy.values() else "another preview"
+                raise WorkerBusyError(f"the engine is busy with {doing}")
+            self._busy[worker.pid] = "preview"
+            return worker
+
+    def release(self, worker: WarmWorker, recycle: bool = False) -> None:
+        """Give a worker back: kept warm, or ended (failed/cancelled run, died, or served its runs)."""
+        with self._lock:
+            self._busy.pop(worker.pid, None)
+            keep = not recycle and not self._closed and worker.alive() and worker.runs < self.recycle_after
+            if keep:
+                self._idle.append(worker)
+            else:
+                self._workers.pop(worker.pid, None)
+            self._lock.notify_all()
+        if not keep:
+            threading.Thread(target=worker.close, name=f"close-worker-{worker.pid}", daemon=True).start()
+
+    def busy_with(self) -> list[str]:
+        with self._lock:
+            return list(self._busy.values())
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return list(self._workers)
+
+    def shutdown(self) -> None:
+        """End every worker, idle or not (an active run's execution stops its own first)."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers.values())
+            self._idle.clear()
+            self._lock.notify_all()
+        threads = [threading.Thread(target=w.stop, daemon=True) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(STOP_GRACE_SECONDS + 2)
+
+
+class LocalExecution:
+    """A local run served by a warm worker of the runner's pool; events read from its stdout."""
+
+    def __init__(self, runner: "Runner", run_id: str) -> None:
+        self.runner, self.run_id = runner, run_id
+        self.worker: WarmWorker | None = None
         self.stop_reason: str | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def start(self) -> None:
         record = self.runner.snapshot(self.run_id)
-        folder = self.runner.store.run_dir(self.run_id)
-        spec_path = folder / "spec.json"
-        spec_path.write_text(json.dumps(record["spec"], indent=2))
-        log = open(folder / "worker.log", "ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [*self.command, str(spec_path)], stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, cwd=folder, env=env, start_new_session=True
-        )
-        log.close()
-        self.runner.patch(self.run_id, worker_pid=self.process.pid)
-        threading.Thread(target=self._read, name=f"worker-{self.run_id}", daemon=True).start()
-        if self.stop_reason:  # cancelled while the process was being started
-            self._stop(self.stop_reason)
+        (self.runner.store.run_dir(self.run_id) / "spec.json").write_text(json.dumps(record["spec"], indent=2))
+        threading.Thread(target=self._serve, args=(record["spec"],), name=f"run-{self.run_id}", daemon=True).start()
 
-    def _read(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            self.runner.update(self.run_id, event)
-        code = self.process.wait()
+    def _serve(self, spec: dict[str, Any]) -> None:
+        pool = self.runner.pool
+        try:
+            worker = pool.acquire()
+        except ShuttingDownError:
+            self.runner.finish(self.run_id, self.stop_reason or "interrupted", None)
+            return
+        with self._lock:
+            self.worker = worker
+            stopping = self.stop_reason is not None
+        if stopping:  # cancelled while waiting for a worker: it never ran
+            pool.release(worker)
+            self.runner.finish(self.run_id, self.stop_reason or "cancelled", None)
+            return
+        worker.runs += 1
+        self.runner.patch(self.run_id, worker_pid=worker.pid, worker_run=worker.runs)
+        offset = worker.log_size()
+        died: WorkerDiedError | None = None
+        try:
+            status = worker.request({"request": "run", "spec": spec}, lambda event: self.runner.update(self.run_id, event))
+        except WorkerDiedError as exc:
+            died, status = exc, None
+        if self.stop_reason:
+            self._stopped.wait(STOP_GRACE_SECONDS * 3)
+        log = self._keep_log(worker, offset)
+        clean_partial_output(spec["out"])
         record = self.runner.snapshot(self.run_id)
-        clean_partial_output(record["spec"]["out"])
+        succeeded = status == 0 and record.get("complete") and not self.stop_reason
+        pool.release(worker, recycle=not succeeded)
         if self.stop_reason:
             self.runner.finish(self.run_id, self.stop_reason, None)
-        elif code == 0 and record.get("complete"):
+        elif succeeded:
             self.runner.finish(self.run_id, "succeeded", None)
         else:
-            self.runner.finish(self.run_id, "failed", record.get("error") or self._log_tail(code))
+            tail = "\n".join(log.splitlines()[-LOG_TAIL_LINES:])
+            self.runner.finish(self.run_id, "failed", record.get("error") or f"{died or f'worker reported status {status}'}\n{tail}")
 
-    def _log_tail(self, code: int) -> str:
-        log = self.runner.store.run_dir(self.run_id) / "worker.log"
-        lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:] if log.exists() else []
-        return f"worker exited with status {code}\n" + "\n".join(lines)
+    def _keep_log(self, worker: WarmWorker, offset: int) -> str:
+        """Copy this run's part of the warm worker's log to the run's own worker.log; return it."""
+        part = worker.log_since(offset)
+        with open(self.runner.store.run_dir(self.run_id) / "worker.log", "ab") as log:
+            log.write(part)
+        return part.decode(errors="replace")
 
     def _stop(self, reason: str) -> None:
-        self.stop_reason = reason
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        _signal_group(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
-            process.wait()
-        # The JVM may outlive the worker by a moment; make sure none of the group is left.
-        _signal_group(process.pid, signal.SIGKILL)
+        with self._lock:
+            self.stop_reason = reason
+            worker = self.worker
+        if worker is not None:
+            worker.stop()
+        self._stopped.set()
 
     def cancel(self) -> None:
         self._stop("cancelled")
@@ -176,6 +389,17 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "ui.worker"]
 
 
+def _fold_preview(found: dict[str, Any], event: dict[str, Any]) -> None:
+    """Keep what a preview request's events say: its tables, whether Spark was warm, its error."""
+    kind = event.get("event")
+    if kind == "preview":
+        found.update(tables=event["tables"], seconds=event.get("seconds"))
+    elif kind == "spark_ready":
+        found.update(warm=bool(event.get("warm")), spark_seconds=event.get("seconds"))
+    elif kind == "failed":
+        found.setdefault("error", event.get("error"))
+
+
 def _output_key(record: dict[str, Any]) -> str:
     """What a run writes (two runs writing the same output never run at once): its folder, or
     for a Unity Catalog run its tables' schema and prefix (each launch's prefix is its own)."""
@@ -187,7 +411,8 @@ class Runner:
     """The app's runs: queue, dispatch, progress records, cancel, shutdown.
 
     `executions` maps a run kind to a factory `(runner, run_id) -> Execution`; "local"
-    starts a worker process by default (tests pass another command).
+    runs are served by the pool of warm workers (`command` + `--serve`; tests pass another
+    command), at most `max_concurrent` of them, each replaced after `recycle_after` runs.
     """
 
     def __init__(
@@ -197,6 +422,7 @@ class Runner:
         command: list[str] | None = None,
         executions: dict[str, Callable[["Runner", str], Execution]] | None = None,
         kind_limits: dict[str, int] | None = None,
+        recycle_after: int = RECYCLE_AFTER_RUNS,
     ) -> None:
         if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or max_concurrent < 1:
             raise ConfigError("max_concurrent", max_concurrent, "a whole number of at least 1")
@@ -204,8 +430,8 @@ class Runner:
         self.max_concurrent = max_concurrent
         # Runs of a kind that may go at once when not max_concurrent (Jobs runs: the job's limit).
         self.kind_limits = dict(kind_limits or {})
-        command = command or worker_command()
-        self.executions: dict[str, Callable[[Runner, str], Execution]] = {"local": lambda runner, run_id: LocalExecution(runner, run_id, command)}
+        self.pool = WarmPool(command or worker_command(), Path(getattr(store, "root", ".")) / "workers", max_concurrent, recycle_after)
+        self.executions: dict[str, Callable[[Runner, str], Execution]] = {"local": LocalExecution}
         self.executions.update(executions or {})
         self._records: dict[str, dict[str, Any]] = {}
         self._running: dict[str, Execution] = {}
@@ -380,3 +606,29 @@ class Runner:
         with self._lock:
             while self._running and time.monotonic() < deadline:
                 self._lock.wait(0.2)
+        self.pool.shutdown()
+
+    # ---- previews ------------------------------------------------------------------------------
+    def preview(self, config: dict[str, Any], rows: int = 5, cores: str = "*", timeout: float = PREVIEW_TIMEOUT_SECONDS) -> dict[str, Any]:
+        """The first `rows` rows of every table for `config` (a GraphConfig dict), from a warm
+        worker: {"tables": {table: {"columns", "rows"}}, "seconds", "warm", "worker_pid"}.
+
+        WorkerBusyError when every worker is busy (never waits for a run); PreviewError when
+        the worker refused the config; WorkerDiedError when it died (it is replaced). A
+        preview that outlasts `timeout` stops its worker (the next request starts a new one).
+        """
+        worker = self.pool.acquire_for_preview()
+        found: dict[str, Any] = {"worker_pid": worker.pid}
+        timer = threading.Timer(timeout, worker.stop)
+        timer.start()
+        try:
+            status = worker.request({"request": "preview", "config": config, "rows": rows, "cores": cores}, lambda event: _fold_preview(found, event))
+        except WorkerDiedError:
+            self.pool.release(worker, recycle=True)
+            raise
+        finally:
+            timer.cancel()
+        self.pool.release(worker)
+        if status != 0 or "tables" not in found:
+            raise PreviewError(found.get("error") or f"the worker answered with status {status}")
+        return found

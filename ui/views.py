@@ -1,4 +1,5 @@
-"""How a run record reads on the page: status line, per-table progress, checks, samples, history.
+"""How a run record reads on the page: status line, per-table progress, checks, samples, history,
+and the review step's preview of the first rows of every table.
 
 Pure functions from the runner's JSON records to the text and tables the app displays,
 so what a user sees is tested without a browser.
@@ -6,11 +7,12 @@ so what a user sees is tested without a browser.
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine import TABLES
+from engine import PREVIEW_ROOTS, TABLES
 
 PROGRESS_HEADERS = ["table", "status", "expected rows", "rows written", "seconds", "rows/s"]
 CHECK_HEADERS = ["check", "result", "violations", "what it checks"]
@@ -174,3 +176,25 @@ def run_name(record: Mapping[str, Any]) -> str:
 
 def run_label(record: Mapping[str, Any]) -> str:
     return f"{run_name(record)} · {record.get('households', 0):,} households · {record['status']}"
+
+
+def preview_html(found: Mapping[str, Any], households: int) -> str:
+    """A preview (`Runner.preview`) as one small HTML table per table, in TABLES order."""
+    seconds = found.get("seconds")
+    took = f" in {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
+    spark = found.get("spark_seconds")
+    engine_text = "warm engine" if found.get("warm") else "newly started engine" + (f" (Spark started in {spark:.1f} s)" if isinstance(spark, (int, float)) else "")
+    parts = [
+        f'<p class="preview-note">The first rows of every table for these settings, computed{took} by the '
+        f"{engine_text} (each equals <code>idgraph row TABLE KEY</code> of its key).</p>"
+    ]
+    for table in TABLES:
+        data = found["tables"].get(table) or {"columns": [], "rows": []}
+        parts.append(f"<h4>{html.escape(table)}</h4>")
+        if not data["rows"]:
+            parts.append(f"<p>No rows for these settings among those of the first {min(households, PREVIEW_ROOTS):,} households.</p>")
+            continue
+        head = "".join(f"<th>{html.escape(column)}</th>" for column in data["columns"])
+        body = "".join("<tr>" + "".join(f"<td>{'<i>null</i>' if v is None else html.escape(v)}</td>" for v in row) + "</tr>" for row in data["rows"])
+        parts.append(f'<div class="preview-table"><table data-table="{html.escape(table)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+    return "\n".join(parts)

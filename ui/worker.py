@@ -1,15 +1,21 @@
-"""The generation worker: one local run in its own process, reporting JSON lines on stdout.
+"""The generation worker: local runs in their own process, reporting JSON lines on stdout.
 
-`python -m ui.worker SPEC.json` starts its own Spark session, runs `engine.generate`, then
-the validation checks one by one and reads a few sample rows per table, printing one JSON
-event per line as it goes. The app's runner reads those lines; nothing else is printed on
-stdout (stray output, Spark's included, goes to stderr). The worker runs in its own process
-group with Spark's JVM, so the runner can stop both at once; on SIGTERM, or when the app
-that started it disappears, the generation is interrupted and the engine removes its staging
-folder, so no half-written table is left.
+`python -m ui.worker SPEC.json` (one-shot) starts its own Spark session, runs
+`engine.generate`, then the validation checks one by one and reads a few sample rows per
+table, printing one JSON event per line as it goes. `python -m ui.worker --serve` (warm)
+keeps one Spark session for many requests, read one JSON object per line on stdin:
+`{"request": "run", "spec": SPEC}` does the same as the one-shot mode, and
+`{"request": "preview", "config": ..., "rows": 5}` answers with one `preview` event (the
+first rows of every table by `engine.preview_rows`); every request ends with an `end`
+event carrying its status (0 done, 1 failed, 2 unknown request, 130 interrupted). The runner reads those lines; nothing else is
+printed on stdout (stray output, Spark's included, goes to stderr). The worker runs in its
+own process group with Spark's JVM, so the runner can stop both at once; on SIGTERM, or
+when the app that started it disappears, the generation is interrupted, the engine
+removes its staging folder, so no half-written table is left, and the worker exits.
 
 Spec: {"config": GraphConfig dict, "out": folder, "format": "delta"|"parquet",
-"overwrite": bool, "samples": rows per table, "cores": Spark cores ("*" = all)}.
+"overwrite": bool, "samples": rows per table, "cores": Spark cores ("*" = all; a warm
+worker keeps the cores of its first request)}.
 """
 
 from __future__ import annotations
@@ -73,13 +79,30 @@ def samples(spark: Any, out: str, rows: int) -> dict[str, dict[str, Any]]:
     return found
 
 
+# The event that closes each request of a warm worker (`--serve`): {"event": END_EVENT, "request", "status"}.
+END_EVENT = "end"
+SERVE_FLAG = "--serve"
+# Exit status of a worker stopped by SIGTERM (128 + SIGINT, as a shell reports Ctrl-C).
+INTERRUPTED_STATUS = 130
+
+
+def session(cores: str, emit: Emit) -> Any:
+    """The worker's Spark session, started on first use and reused after (a warm worker's
+    later runs report `spark_ready` in milliseconds, with `warm: true`)."""
+    from pyspark.sql import SparkSession
+
+    warm = SparkSession.getActiveSession() is not None
+    emit({"event": "spark_starting", "warm": warm})
+    t0 = time.perf_counter()
+    spark = local_session(cores=cores, app_name="idgraph-ui-worker")
+    emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3), "warm": warm})
+    return spark
+
+
 def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
     """Generate, validate and sample as `spec` says; emit events; return the manifest."""
     config = GraphConfig.from_dict(spec["config"])
-    emit({"event": "spark_starting"})
-    t0 = time.perf_counter()
-    spark = local_session(cores=spec.get("cores", "*"), app_name="idgraph-ui-worker")
-    emit({"event": "spark_ready", "seconds": round(time.perf_counter() - t0, 3)})
+    spark = session(spec.get("cores", "*"), emit)
     manifest = engine.generate(config, spec["out"], format=spec.get("format", "delta"), overwrite=bool(spec.get("overwrite")), spark=spark, on_progress=lambda event: emit(engine.event_to_dict(event)))
     emit({"event": "validating", "total": len(check_names())})
     # One call, so the tables are loaded once for all checks.
@@ -92,29 +115,93 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m ui.worker SPEC.json", file=sys.stderr)
-        return 2
-    emit = emitter(event_stream())
-    _adopt_orphans()
-    signal.signal(signal.SIGTERM, _interrupt)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+def preview(request: dict[str, Any], emit: Emit) -> None:
+    """Emit one `preview` event: the first rows of every table for the request's config."""
+    config = GraphConfig.from_dict(request["config"])
+    spark = session(request.get("cores", "*"), emit)
+    t0 = time.perf_counter()
+    tables = {}
+    for table in engine.TABLES:
+        found = engine.preview_rows(spark, config, table, int(request.get("rows", SAMPLE_ROWS)))
+        columns = list(found[0]) if found else []
+        tables[table] = {"columns": columns, "rows": [[_text(r[c]) for c in columns] for r in found]}
+    emit({"event": "preview", "tables": tables, "seconds": round(time.perf_counter() - t0, 3)})
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def guarded(work: Callable[[], Any], emit: Emit) -> int:
+    """Run one piece of work; a failure is emitted as a `failed` event (traceback to the log).
+    Returns the exit status: 0 done, 1 failed, INTERRUPTED_STATUS on SIGTERM."""
     try:
-        run(json.loads(Path(argv[0]).read_text()), emit)
+        work()
     except KeyboardInterrupt:
         emit(engine.event_to_dict(engine.TableFailed("cancelled")))
-        return 130
+        return INTERRUPTED_STATUS
     except Exception as exc:  # reported to the app, which shows it; the traceback goes to the log
         import traceback
 
         traceback.print_exc()
         emit(engine.event_to_dict(engine.TableFailed(f"{type(exc).__name__}: {exc}")))
         return 1
+    return 0
+
+
+REQUESTS: dict[str, Callable[[dict[str, Any], Emit], Any]] = {"run": lambda request, emit: run(request["spec"], emit), "preview": preview}
+
+
+def serve(requests: TextIO, emit: Emit) -> int:
+    """Answer requests, one JSON object per line, until stdin closes (or SIGTERM)."""
+    while True:
+        try:
+            line = requests.readline()
+        except KeyboardInterrupt:
+            return INTERRUPTED_STATUS
+        if not line:
+            return 0
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError:
+            request = {}
+        kind = request.get("request") if isinstance(request, dict) else None
+        if kind not in REQUESTS:
+            print(f"ui.worker: unknown request {kind!r}", file=sys.stderr)
+            emit({"event": END_EVENT, "request": kind, "status": 2})
+            continue
+        status = guarded(lambda: REQUESTS[kind](request, emit), emit)
+        if kind == "run":
+            _forget_run_state()
+        emit({"event": END_EVENT, "request": kind, "status": status})
+        if status == INTERRUPTED_STATUS:
+            return status
+
+
+def _forget_run_state() -> None:
+    """Drop what a finished run left in the session (cached tables), so the next starts clean."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    if spark is not None:
+        spark.catalog.clearCache()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print(f"usage: python -m ui.worker SPEC.json | python -m ui.worker {SERVE_FLAG}", file=sys.stderr)
+        return 2
+    emit = emitter(event_stream())
+    _adopt_orphans()
+    signal.signal(signal.SIGTERM, _interrupt)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    try:
+        if argv[0] == SERVE_FLAG:
+            return serve(sys.stdin, emit)
+        return guarded(lambda: run(json.loads(Path(argv[0]).read_text()), emit), emit)
     finally:
         _stop_jvm()
-    return 0
 
 
 def _stop_jvm(timeout: float = 3.0) -> None:
