@@ -41,6 +41,8 @@ from .summary import scaling, summarise_cell
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 DEFAULT_REPEAT = 5
 DEFAULT_REPLAY = 3
+# plain / flagged JIT process pairs per cell (ABBA): two pairs, so neither side always runs first
+DEFAULT_JIT_PAIRS = 2
 REPO = Path(__file__).resolve().parent.parent
 # Seconds a cell gets to exit after SIGTERM before it is killed.
 _KILL_GRACE_SECONDS = 10
@@ -63,7 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cores", default=str(os.cpu_count() or 1), help="local[N] core counts, comma-separated (default: all cores)")
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help=f"timed passes per side and mode, ABBA order (default {DEFAULT_REPEAT}; 1 gives indicative figures)")
     parser.add_argument("--replay", type=int, default=DEFAULT_REPLAY, help=f"timed writes of each table's cached generated values, the limit's cross-check (default {DEFAULT_REPLAY}; 0: none)")
-    parser.add_argument("--no-plain", action="store_true", help="skip the plain-JVM process (the generator with no extra JVM options)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain-JVM and flagged-JVM processes (the generator with no JVM options, and with -XX:-DontCompileHugeMethods only)")
+    parser.add_argument("--jit-pairs", type=int, default=DEFAULT_JIT_PAIRS,
+                        help=f"plain-JVM / flagged-JVM process pairs per cell, in ABBA order (default {DEFAULT_JIT_PAIRS})")
     parser.add_argument("--no-single", action="store_true", help="skip the single-table passes (per-table figures then come from the concurrent passes)")
     parser.add_argument("--note", default=None, help="a sentence recorded with the results and shown in the summary (e.g. the machine was shared)")
     parser.add_argument("--format", default="delta", help="table format written: delta or parquet (default delta)")
@@ -103,9 +107,11 @@ def parse_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError("--timeout", args.timeout, "a positive number of seconds")
     if args.replay < 0:
         raise ConfigError("--replay", args.replay, "a whole number of at least 0")
+    if args.jit_pairs < 1:
+        raise ConfigError("--jit-pairs", args.jit_pairs, "a whole number of at least 1")
     return {
         "scales": scales, "cores": cores, "repeat": args.repeat, "format": args.format, "seed": args.seed, "timeout": args.timeout,
-        "replay": args.replay, "plain": not args.no_plain, "single": not args.no_single, "note": args.note,
+        "replay": args.replay, "plain": not args.no_plain, "jit_pairs": args.jit_pairs, "single": not args.no_single, "note": args.note,
     }
 
 
@@ -193,11 +199,11 @@ def run_ladder(
 
 
 def worker_command(
-    households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path, limit_cold: Path | None = None, plain: bool = False,
+    households: int, cores: int, settings: dict[str, Any], work_dir: Path, result: Path, limit_cold: Path | None = None, jvm: str | None = None,
 ) -> list[str]:
     """The command line of one cell's worker process (with `limit_cold`: its cold-limit process;
-    with `plain`: its plain-JVM process)."""
-    mode = ["--limit-cold", str(limit_cold)] if limit_cold is not None else ["--plain"] if plain else [
+    with `jvm` "plain" or "flagged": one of its JIT processes)."""
+    mode = ["--limit-cold", str(limit_cold)] if limit_cold is not None else ["--jvm", jvm] if jvm else [
         "--replay", str(settings.get("replay", 0)), *([] if settings.get("single", True) else ["--no-single"])]
     return [
         sys.executable, "-m", "bench.worker",
@@ -208,13 +214,30 @@ def worker_command(
     ]
 
 
+def jit_order(pairs: int) -> list[str]:
+    """The JIT processes of a cell, plain and flagged alternating ABBA: plain, flagged, flagged, plain, ..."""
+    return [jvm for number in range(pairs) for jvm in (("plain", "flagged") if number % 2 == 0 else ("flagged", "plain"))]
+
+
+def merge_jit_records(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's JIT processes as one record: the first process's cold figures, every
+    process's timed passes pooled, and how many processes ran."""
+    first = records[0]
+    return {**first, "passes": [p for r in records for p in r["passes"]], "processes": len(records),
+            "cold_walls": [r["cold_wall_seconds"] for r in records]}
+
+
 def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Run one cell's worker process to the end, then (unless turned off) the generator in a
-    plain-JVM process, then the raw limit cold in a fresh process (same rows, files and
+    """Run one cell's worker process to the end, then (unless turned off) the generator in
+    plain-JVM and flagged-JVM processes (`jit_pairs` pairs, ABBA: the same procedure, only the
+    JIT flag differs), then the raw limit cold in a fresh process (same rows, files and
     calibrated column shapes); the raw record, or CellFailed."""
     raw = _run_worker(households, cores, settings, work_dir, on_event)
     if settings.get("plain", True):
-        raw["plain"] = _run_worker(households, cores, settings, work_dir, on_event, plain=True)
+        runs: dict[str, list[dict[str, Any]]] = {"plain": [], "flagged": []}
+        for jvm in jit_order(settings.get("jit_pairs", DEFAULT_JIT_PAIRS)):
+            runs[jvm].append(_run_worker(households, cores, settings, work_dir, on_event, jvm=jvm))
+        raw["plain"], raw["flagged"] = merge_jit_records(runs["plain"]), merge_jit_records(runs["flagged"])
     spec = {"shapes": raw["shapes"], "tables": {t: {k: s[k] for k in ("rows", "files")} for t, s in raw["cold"]["tables"].items()}}
     raw["limit_cold"] = _run_worker(households, cores, settings, work_dir, on_event, limit_cold=spec)
     return raw
@@ -222,7 +245,7 @@ def run_cell(households: int, cores: int, settings: dict[str, Any], work_dir: st
 
 def _run_worker(
     households: int, cores: int, settings: dict[str, Any], work_dir: str | None, on_event: Callable[[dict[str, Any]], None],
-    limit_cold: dict[str, Any] | None = None, plain: bool = False,
+    limit_cold: dict[str, Any] | None = None, jvm: str | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="idgraph-bench-", dir=work_dir) as scratch:
         scratch_path = Path(scratch)
@@ -233,7 +256,7 @@ def _run_worker(
             spec_path = scratch_path / "limit-spec.json"
             spec_path.write_text(json.dumps(limit_cold))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        cmd = worker_command(households, cores, settings, scratch_path / "tables", result, spec_path, plain=plain)
+        cmd = worker_command(households, cores, settings, scratch_path / "tables", result, spec_path, jvm=jvm)
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=REPO, start_new_session=True)
@@ -246,7 +269,7 @@ def _run_worker(
         if error is None and not result.exists():
             error = "worker finished without writing its result"
         if error is not None:
-            what = "raw limit cold run: " if limit_cold is not None else "plain-JVM run: " if plain else ""
+            what = "raw limit cold run: " if limit_cold is not None else f"{jvm}-JVM run: " if jvm else ""
             raise CellFailed(households, cores, what + error, tail)
         return json.loads(result.read_text())
 
@@ -304,7 +327,7 @@ def _stop(proc: subprocess.Popen) -> None:
 # Worker phases the status line names.
 _PHASES = {
     "session": "starting Spark", "shapes": "measuring column shapes", "calibration": "calibrating the limit's bytes (warm-up)",
-    "single": "single-table passes", "replay": "replaying cached tables", "plain": "plain JVM", "limit-cold": "raw limit, cold",
+    "single": "single-table passes", "replay": "replaying cached tables", "plain": "plain JVM", "flagged": "flagged JVM (-XX:-DontCompileHugeMethods)", "limit-cold": "raw limit, cold",
 }
 
 
@@ -329,7 +352,7 @@ class Progress:
             self._status(f"{self.label}: {event['kind']} pass {event['pass']}: {event['table']} ({event['index'] + 1}/{event['total']})")
         elif kind == "pass":
             rate = event["rows"] / event["wall_seconds"] if event["wall_seconds"] else 0.0
-            what = {"cold": "cold generate", "limit-cold": "raw limit cold, fresh process", "plain-cold": "plain JVM cold generate"}.get(event["kind"], f"{event['kind']} pass {event['pass']}/{event['of']}")
+            what = {"cold": "cold generate", "limit-cold": "raw limit cold, fresh process", "plain-cold": "plain JVM cold generate", "flagged-cold": "flagged JVM cold generate"}.get(event["kind"], f"{event['kind']} pass {event['pass']}/{event['of']}")
             extra = f", {event['cold_wall_seconds']:.1f}s since launch" if "cold_wall_seconds" in event else ""
             self._line(f"  {what}: {event['rows']:,} rows in {event['wall_seconds']:.1f}s ({rate:,.0f} rows/s{extra})")
         elif kind == "error":

@@ -111,3 +111,25 @@ def load_average() -> float | None:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return None
+
+
+def generated_code_sizes(spark: Any) -> "GeneratedCode | None":
+    """Every method Spark has compiled in this session's JVM so far (whole-stage code, and the
+    code outside it: writer projections, non-codegen operators, orderings), from Spark's
+    CodegenMetrics histograms over py4j; None for a session without a JVM handle (Spark Connect).
+    The metrics are the JVM's, so they cover every query the JVM has run, not one table alone."""
+    from engine.codegen import GeneratedCode
+
+    jvm = getattr(getattr(spark, "sparkContext", None), "_jvm", None) if spark is not None else None
+    if jvm is None:
+        return None
+    metrics = jvm.org.apache.spark.metrics.source.CodegenMetrics
+    methods = metrics.METRIC_GENERATED_METHOD_BYTECODE_SIZE()
+    classes = metrics.METRIC_GENERATED_CLASS_BYTECODE_SIZE()
+    snapshot = methods.getSnapshot()
+    return GeneratedCode(
+        methods=int(methods.getCount()),
+        sampled=int(snapshot.size()),
+        largest_method=int(snapshot.getMax()),
+        largest_class=int(classes.getSnapshot().getMax()),
+    )

@@ -68,7 +68,7 @@ SCHEMA: dict[str, Any] = {
             "cold_wall_seconds": _NUMBER,
             "cold_generate_seconds": _NUMBER,
             "limit_cold_wall_seconds?": _OPTIONAL_NUMBER,
-            "cold?": {"generator": dict, "limit": _OPTIONAL_DICT, "plain": _OPTIONAL_DICT},
+            "cold?": {"generator": dict, "limit": _OPTIONAL_DICT, "plain": _OPTIONAL_DICT, "flagged?": _OPTIONAL_DICT},
             "tables": {
                 "{}": {
                     "rows": int,
@@ -82,6 +82,7 @@ SCHEMA: dict[str, Any] = {
                     "concurrent?": dict,
                     "replay?": _OPTIONAL_DICT,
                     "plain?": _OPTIONAL_DICT,
+                    "flagged?": _OPTIONAL_DICT,
                     "plain_ratio?": _OPTIONAL_NUMBER,
                     "peak_memory": _OPTIONAL_DICT,
                 }
@@ -93,7 +94,10 @@ SCHEMA: dict[str, Any] = {
                 "limit": {**_TIMING, "bytes": _OPTIONAL_NUMBER},
                 **_RATIO,
                 "plain?": _OPTIONAL_DICT,
+                "flagged?": _OPTIONAL_DICT,
                 "plain_ratio?": _OPTIONAL_NUMBER,
+                "plain_cpu_ratio?": _OPTIONAL_NUMBER,
+                "generated_code?": _OPTIONAL_DICT,
                 "peak_memory": {"generator": dict, "limit": dict, "overall": dict},
             },
             "shapes": dict,

@@ -10,10 +10,12 @@ place that reduces them:
   ratios with a bootstrap interval (`bench.stats`): 1.0, the generator writes as fast as
   Spark writes data of that shape and size; 0.5, it takes twice as long. Per table from the
   single-table passes (one table in flight), for the whole graph from the concurrent ones;
-- **plain ratio** = plain-JVM rows/s over the engine session's rows/s (separate processes: unpaired);
+- **plain ratio** = plain-JVM rows/s over the flagged JVM's rows/s (`-XX:-DontCompileHugeMethods`
+  only), both from the same procedure in their own processes, ABBA (unpaired); never against
+  the engine session, whose JVM options and warm-up differ (issue 11);
 - **bytes**: both sides' bytes and bytes per row, and the limit's difference from the generator;
 - **cold**: the cold wall split into Python start, session start and first run, beside the
-  warm run and the first-run penalty, for the generator, the raw limit and the plain JVM;
+  warm run and the first-run penalty, for the generator, the raw limit, the plain and flagged JVMs;
 - **scaling**: rows/s and memory between scales, speed-up between core counts, and a fit of
   seconds = fixed + per-row cost over the ladder, per table, both sides.
 """
@@ -69,6 +71,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
     generated = raw["cold"]["tables"]
     single = raw.get("single")
     plain = raw.get("plain")
+    flagged = raw.get("flagged")
     tables = {}
     for table, cold in generated.items():
         rows = cold["rows"]
@@ -89,10 +92,12 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
             entry["replay"] = {**timing([w["seconds"] for w in writes], rows, writes), "bytes": writes[-1]["bytes"]}
             # the shaped limit against writing the generator's own values: 1.0, it costs the same
             entry["limit_vs_replay"] = _ratio(entry["replay"]["median_seconds"], lim["median_seconds"])
-        if plain:
+        if plain and flagged:
             plain_seconds = [p["tables"][table]["seconds"] for p in plain["passes"]]
+            flagged_seconds = [p["tables"][table]["seconds"] for p in flagged["passes"]]
             entry["plain"] = timing(plain_seconds, rows)
-            share = unpaired_ratio([p["seconds"] for p in together["generator"]], plain_seconds)
+            entry["flagged"] = timing(flagged_seconds, rows)
+            share = unpaired_ratio(flagged_seconds, plain_seconds)
             entry["plain_ratio"], entry["plain_ratio_ci"] = share["ratio"], share["ci"]
         tables[table] = entry
     rows = sum(t["rows"] for t in tables.values())
@@ -105,11 +110,17 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         **_both_sides(rows, gen, lim, paired, gen_bytes, lim_bytes),
         "peak_memory": {"generator": raw["memory"]["generator"], "limit": raw["memory"]["limit"], "overall": raw["memory"]["overall"]},
     }
-    if plain:
+    if plain and flagged:
         plain_walls = [p["wall_seconds"] for p in plain["passes"]]
+        flagged_walls = [p["wall_seconds"] for p in flagged["passes"]]
         graph["plain"] = timing(plain_walls, rows, plain["passes"])
-        share = unpaired_ratio([p["wall_seconds"] for p in concurrent["generator"]], plain_walls)
+        graph["flagged"] = timing(flagged_walls, rows, flagged["passes"])
+        share = unpaired_ratio(flagged_walls, plain_walls)
         graph["plain_ratio"], graph["plain_ratio_ci"] = share["ratio"], share["ci"]
+        # the same on the JVM's CPU seconds: far less sensitive to a busy machine than walls
+        cpu = unpaired_ratio([p["cpu"].get("jvm_cpu_seconds") for p in flagged["passes"]], [p["cpu"].get("jvm_cpu_seconds") for p in plain["passes"]])
+        graph["plain_cpu_ratio"], graph["plain_cpu_ratio_ci"] = cpu["ratio"], cpu["ci"]
+        graph["generated_code"] = {"plain": plain.get("generated_code"), "flagged": flagged.get("generated_code")}
     cold = raw["cold"]
     limit_cold = raw.get("limit_cold") or {}
     return {
@@ -124,14 +135,16 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         "cold": {
             "generator": _cold(cold, gen["median_seconds"]),
             "limit": _cold(limit_cold, lim["median_seconds"]) if limit_cold else None,
-            "plain": _cold(plain, graph["plain"]["median_seconds"]) if plain else None,
+            "plain": _cold(plain, graph["plain"]["median_seconds"]) if plain and flagged else None,
+            "flagged": _cold(flagged, graph["flagged"]["median_seconds"]) if plain and flagged else None,
         },
         "tables": tables,
         "graph": graph,
         "calibration": raw.get("calibration"),
         "column_bytes": raw.get("column_bytes"),
         "shapes": raw["shapes"],
-        "environment": {**raw.get("environment", {}), **({"plain_jvm_options": plain.get("jvm_options")} if plain else {})},
+        "environment": {**raw.get("environment", {}), **({"plain_jvm_options": plain.get("jvm_options")} if plain else {}),
+                        **({"flagged_jvm_options": flagged.get("jvm_options"), "jit_processes": {"plain": plain.get("processes", 1), "flagged": flagged.get("processes", 1)}} if plain and flagged else {})},
     }
 
 

@@ -18,11 +18,16 @@ memory of one cell is never mixed with another's. In order:
 
 Every timed write records wall seconds, the JVM's and Python's CPU seconds, GC time and
 the CPU the rest of the machine used meanwhile (`bench.probes`), the load average
-sampled during it, and Spark's stage metrics of its tasks (`bench.stages`). Progress goes to stdout as JSON lines; the raw record to --result.
+sampled during it, and Spark's stage metrics of its tasks (`bench.stages`). Progress goes
+to stdout as JSON lines; the raw record to --result.
 
 `--limit-cold SPEC` instead writes only the limit tables, once, in a fresh process: the raw
-limit's own cold wall. `--plain` runs the generator (cold, one warm pass, `repeat` timed
-passes) in a session started with no extra JVM options, as a managed cluster gives.
+limit's own cold wall. `--jvm plain` runs the generator (cold, one warm pass, `repeat` timed
+passes) in a session started with no extra JVM options, as a managed cluster gives;
+`--jvm flagged` runs exactly the same in a session started with `-XX:-DontCompileHugeMethods`
+only: issue 11's reference. The two are compared with each other (the same procedure, the
+same conf, only the JIT flag differs), never with this cell's engine session, which has
+neither the same JVM options (-Duser.timezone) nor the same warm-up.
 """
 
 from __future__ import annotations
@@ -43,13 +48,15 @@ from engine import TABLES, Event, GraphConfig, TableFinished, TableStarted, buil
 from .environment import spark_environment
 from .limit import ColumnShape, calibrate, column_bytes, limit_frame, measure_shapes
 from .memory import PeakMemorySampler
-from .probes import Counters
+from .probes import Counters, generated_code_sizes
 from .stages import StageMeter
 
 # Untimed limit writes that calibrate the column bytes (the limit's warm-up as well).
 CALIBRATION_WRITES = 3
-# JVM options the engine adds that a managed cluster would not: the plain cell drops them.
-PLAIN_JVM_CONF = {"spark.driver.extraJavaOptions": "", "spark.executor.extraJavaOptions": ""}
+# The JIT cells' JVMs: "plain" has no extra JVM options at all (as a managed cluster or
+# serverless gives); "flagged" has the JIT flag issue 11 measures against, and nothing else.
+HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
+JIT_JVM_OPTIONS = {"plain": "", "flagged": HUGE_METHODS_FLAG}
 
 Report = Callable[[Event], None]
 
@@ -62,10 +69,10 @@ def emit(event: dict[str, Any]) -> None:
 class Cell:
     """The session, counters and memory sampler of one worker process, and its timed writes."""
 
-    def __init__(self, cores: int, app_name: str, memory: PeakMemorySampler, launched_at: float, plain: bool = False) -> None:
+    def __init__(self, cores: int, app_name: str, memory: PeakMemorySampler, launched_at: float, jvm: str | None = None) -> None:
         self.python_start_seconds = round(time.time() - launched_at, 3)
         self.memory = memory
-        self.spark, self.session_seconds = _start_session(cores, app_name, plain)
+        self.spark, self.session_seconds = _start_session(cores, app_name, jvm)
         self.counters = Counters(self.spark)
         self.stages = StageMeter(self.spark)
 
@@ -214,32 +221,38 @@ def run_cell(
     }
 
 
-def run_plain(households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float) -> dict[str, Any]:
-    """The generator in a session with no extra JVM options: cold, one warm pass, `repeat` timed passes."""
+def run_jvm(
+    households: int, cores: int, repeat: int, format: str, seed: int, work_dir: Path, launched_at: float, jvm: str = "plain",
+) -> dict[str, Any]:
+    """The generator in a session whose JVM has only the options of `jvm` (JIT_JVM_OPTIONS):
+    cold, one warm pass, `repeat` timed passes; the same procedure for "plain" and "flagged"."""
     config = GraphConfig(households=households, seed=seed)
-    out = work_dir / "plain"
+    out = work_dir / jvm
     with PeakMemorySampler() as memory:
-        cell = Cell(cores, f"idgraph-bench-plain-{households}x{cores}", memory, launched_at, plain=True)
+        cell = Cell(cores, f"idgraph-bench-{jvm}-{households}x{cores}", memory, launched_at, jvm=jvm)
 
         def generator(number: int) -> dict[str, Any]:
-            manifest = engine.generate(config, out=str(out), format=format, overwrite=True, spark=cell.spark, on_progress=progress(memory, "plain", number))
+            manifest = engine.generate(config, out=str(out), format=format, overwrite=True, spark=cell.spark, on_progress=progress(memory, jvm, number))
             return {"wall_seconds": manifest["wall_seconds"], "tables": _strip(manifest["tables"])}
 
-        emit({"event": "phase", "phase": "plain"})
-        cold = cell.timed("plain:cold", lambda: generator(0))
+        emit({"event": "phase", "phase": jvm})
+        cold = cell.timed(f"{jvm}:cold", lambda: generator(0))
         cold_wall = round(time.time() - launched_at, 3)
-        emit({"event": "pass", "kind": "plain-cold", "pass": 0, "of": repeat, "rows": _rows(cold["tables"]), "wall_seconds": cold["wall_seconds"], "cold_wall_seconds": cold_wall})
+        emit({"event": "pass", "kind": f"{jvm}-cold", "pass": 0, "of": repeat, "rows": _rows(cold["tables"]), "wall_seconds": cold["wall_seconds"], "cold_wall_seconds": cold_wall})
         generator(0)
         passes = []
         for number in range(1, repeat + 1):
-            passes.append(cell.timed("plain:graph", lambda: generator(number)))
-            emit({"event": "pass", "kind": "plain", "pass": number, "of": repeat, "rows": _rows(passes[-1]["tables"]), "wall_seconds": passes[-1]["wall_seconds"]})
+            passes.append(cell.timed(f"{jvm}:graph", lambda: generator(number)))
+            emit({"event": "pass", "kind": jvm, "pass": number, "of": repeat, "rows": _rows(passes[-1]["tables"]), "wall_seconds": passes[-1]["wall_seconds"]})
         environment = spark_environment(cell.spark, cell.counters, work_dir)
+        # every method Spark generated and compiled in this JVM (whole-stage or not), largest
+        generated = generated_code_sizes(cell.spark)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {
         **cell.cold_record(cold["wall_seconds"], cold_wall),
         "passes": passes,
         "jvm_options": environment["jvm"]["input_arguments"],
+        "generated_code": generated.to_dict() if generated else None,
         "memory": memory.overall,
     }
 
@@ -266,13 +279,17 @@ def _abba(number: int) -> tuple[str, str]:
     return ("limit", "generator") if number % 2 else ("generator", "limit")
 
 
-def _start_session(cores: int, app_name: str, plain: bool = False):
-    """The cell's local[cores] session and the seconds it took to start."""
+def _start_session(cores: int, app_name: str, jvm: str | None = None):
+    """The cell's local[cores] session (with `jvm`: JIT_JVM_OPTIONS[jvm] as its only JVM
+    options) and the seconds it took to start."""
     from engine import local_session
 
     emit({"event": "phase", "phase": "session"})
     t0 = time.perf_counter()
-    spark = local_session(cores=cores, app_name=app_name, extra=PLAIN_JVM_CONF if plain else None)
+    if jvm is None:
+        spark = local_session(cores=cores, app_name=app_name)
+    else:
+        spark = local_session(cores=cores, app_name=app_name, java_options=JIT_JVM_OPTIONS[jvm])
     return spark, time.perf_counter() - t0
 
 
@@ -339,14 +356,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-single", action="store_true", help="skip the single-table passes")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--limit-cold", type=Path, default=None, help="only write the limit tables of this spec (JSON) once, cold")
-    mode.add_argument("--plain", action="store_true", help="only run the generator, in a session with no extra JVM options")
+    mode.add_argument("--jvm", choices=sorted(JIT_JVM_OPTIONS), default=None,
+                      help="only run the generator, in a session with no extra JVM options (plain) or only the JIT flag (flagged)")
     args = parser.parse_args(argv)
     launched_at = args.launched_at or time.time()
     try:
         if args.limit_cold is not None:
             record = run_limit_cold(args.cores, json.loads(args.limit_cold.read_text()), args.format, args.work_dir, launched_at)
-        elif args.plain:
-            record = run_plain(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at)
+        elif args.jvm:
+            record = run_jvm(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at, args.jvm)
         else:
             record = run_cell(args.households, args.cores, args.repeat, args.format, args.seed, args.work_dir, launched_at,
                               replay=args.replay, single=not args.no_single)

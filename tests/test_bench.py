@@ -38,7 +38,7 @@ def tiny_run(tmp_path_factory):
     """One real cell (100 households, local[1], two timed passes per side, one replay, the plain
     JVM and the cold limit): (exit status, results folder)."""
     out = tmp_path_factory.mktemp("bench")
-    status = harness.run(_args(out, str(_TINY), "--note", "test run", work_dir=str(out)))
+    status = harness.run(_args(out, str(_TINY), "--note", "test run", "--jit-pairs", "1", work_dir=str(out)))
     return status, out
 
 
@@ -67,7 +67,7 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
         assert stats["generator"]["cpu"]["jvm_cpu_seconds"] > 0, table
         assert stats["bytes_per_row"]["generator"] > 0 and stats["bytes_per_row"]["limit"] > 0, table
         assert len(stats["replay"]["seconds"]) == 1 and stats["replay"]["bytes"] > 0, table
-        assert stats["plain"]["median_seconds"] > 0 and stats["plain_ratio"] > 0, table
+        assert stats["plain"]["median_seconds"] > 0 and stats["flagged"]["median_seconds"] > 0 and stats["plain_ratio"] > 0, table
         # Spark's stage metrics of the table's own write: every row counted by the tasks that wrote it
         for side in ("generator", "limit"):
             stages = stats[side]["stages"]
@@ -89,8 +89,13 @@ def test_tiny_run_writes_schema_valid_results_with_paired_ratios_cpu_and_bytes(t
     # generator's session start alone took longer than the limit's whole cold run once)
     limit_cold = cell["cold"]["limit"]
     assert limit_cold["cold_wall_seconds"] == cell["limit_cold_wall_seconds"] > limit_cold["session_start_seconds"] > 0
-    # the plain JVM ran without any of the engine's JVM options, the engine's session with them
+    # the plain JVM ran without any of the engine's JVM options, the flagged one with the JIT flag
+    # alone, the engine's session with its own
     assert not any(o in cell["environment"]["plain_jvm_options"] for o in ("-Duser.timezone=UTC", "-XX:-DontCompileHugeMethods"))
+    flagged = cell["environment"]["flagged_jvm_options"]
+    assert "-XX:-DontCompileHugeMethods" in flagged and "-Duser.timezone=UTC" not in flagged
+    code = cell["graph"]["generated_code"]["plain"]
+    assert code["methods"] > 0 and 0 < code["largest_method"] <= 8000
     assert "-Duser.timezone=UTC" in cell["environment"]["jvm"]["input_arguments"]
     assert cell["environment"]["spark_conf"]["spark.master"] == "local[1]"
     assert cell["environment"]["sink"]["households"]["codecs"] == ["ZSTD"] and cell["environment"]["table_concurrency"] >= 1
@@ -181,7 +186,7 @@ def _fake_worker(script: str) -> list[str]:
 
 
 def test_a_failing_cell_leaves_partial_results_marked_incomplete_and_exits_nonzero(tmp_path, monkeypatch, capsys):
-    def command(households, cores, settings, work_dir, result, limit_cold=None, plain=False):
+    def command(households, cores, settings, work_dir, result, limit_cold=None, jvm=None):
         return _fake_worker('import sys; print(\'{"event": "error", "error": "OutOfMemoryError: Java heap space"}\'); sys.exit(1)')
 
     monkeypatch.setattr(harness, "worker_command", command)
@@ -194,8 +199,8 @@ def test_a_failing_cell_leaves_partial_results_marked_incomplete_and_exits_nonze
 
 
 def test_a_failing_plain_jvm_run_fails_its_cell_by_name(tmp_path, monkeypatch):
-    def command(households, cores, settings, work_dir, result, limit_cold=None, plain=False):
-        if plain:
+    def command(households, cores, settings, work_dir, result, limit_cold=None, jvm=None):
+        if jvm == "plain":
             return _fake_worker("import sys; sys.exit(3)")
         return _fake_worker(f"import pathlib; pathlib.Path({str(result)!r}).write_text('{{\"shapes\": {{}}, \"cold\": {{\"tables\": {{}}}}}}')")
 
@@ -342,7 +347,7 @@ def test_targets_flag_single_pass_results_as_indicative_and_check_bytes_and_plai
     checks = {c["target"].split(",")[0]: c for c in check_targets(results)}
     assert all(c["indicative"] for c in checks.values())
     assert checks["10K households"]["measured"] == 1.5 and checks["10K households"]["met"] is False
-    assert checks["lowest plain-JVM / engine-session rows/s (households)"]["met"] is False
+    assert checks["lowest plain-JVM / engine-session rows/s (households)"]["met"] is False  # results without a flagged JVM
     assert checks["limit bytes vs generator bytes"]["met"] is False
     results["settings"]["repeat"] = 5
     assert not any(c["indicative"] for c in check_targets(results))
@@ -407,7 +412,10 @@ def _raw_record(households: int, cores: int, slow: float = 1.0) -> dict:
         "concurrent": {"generator": [graph_pass(gen, 1000), graph_pass(gen * 1.05, 1000)], "limit": [graph_pass(lim, 1010), graph_pass(lim * 1.02, 1010)]},
         "single": {"generator": single(gen, 1000), "limit": single(lim, 1010)},
         "replay": {t: [{**table(r, 0.9 * r / 1e5, 1000), "cpu": cpu, "load": load}] for t, r in tables.items()},
-        "plain": {**cold, "passes": [graph_pass(2 * gen, 1000), graph_pass(2.1 * gen, 1000)], "jvm_options": ["-Xmx4g"]},
+        "plain": {**cold, "passes": [graph_pass(2 * gen, 1000), graph_pass(2.1 * gen, 1000)], "jvm_options": ["-Xmx4g"], "processes": 2,
+                  "generated_code": {"methods": 10, "sampled": 10, "largest_method": 7000, "largest_class": 20000, "exact": True}},
+        "flagged": {**cold, "passes": [graph_pass(1.8 * gen, 1000), graph_pass(1.89 * gen, 1000)], "jvm_options": ["-Xmx4g", "-XX:-DontCompileHugeMethods"],
+                    "processes": 2, "generated_code": None},
         "limit_cold": {**cold, "first_run_seconds": 7.0, "cold_wall_seconds": 10.5},
         "calibration": [{t: {"bytes": 1300, "generator_bytes": 1000} for t in tables}],
         "shapes": {t: [] for t in tables},
@@ -432,7 +440,9 @@ def test_a_raw_record_summarises_to_paired_ratios_cold_breakdown_plain_share_and
     households = cell["tables"]["households"]
     assert households["ratio"] == 0.8 and households["ratio_ci"] == [0.8, 0.8]
     assert households["limit_bytes_difference"] == 0.01 and households["bytes_per_row"]["generator"] == round(1000 / 10_000, 2)
-    assert households["plain_ratio"] == 0.5  # engine-session passes 1.0, 1.05 against plain 2.0, 2.1
+    assert households["plain_ratio"] == 0.9  # flagged-JVM passes 1.8, 1.89 against plain 2.0, 2.1 (not the engine session's)
+    assert cell["graph"]["plain_ratio"] == 0.9 and cell["graph"]["flagged"]["median_seconds"] > 0
+    assert cell["cold"]["flagged"]["cold_wall_seconds"] == 12.6 and cell["environment"]["jit_processes"] == {"plain": 2, "flagged": 2}
     assert households["limit_vs_replay"] == pytest.approx(0.9 / (0.8 * 1.05), abs=0.001)  # replay over the limit median
     assert cell["graph"]["generator"]["cpu"]["jvm_cpu_seconds"] == 2.0 and cell["graph"]["generator"]["load_max"] == 2.0
     # stage metrics: the median over the two single-table passes (4.0 and 6.0 s of task time)
@@ -458,3 +468,23 @@ def test_a_raw_record_summarises_to_paired_ratios_cold_breakdown_plain_share_and
     # per panel (whole graph + 2 tables): the ratio bar and the plain-JVM bar
     assert len(ratio_axes.patches) == 2 * 3 and ratio_axes.get_title() == "Per table at 10,000 households, 2 core(s)"
     assert [round(p.get_height(), 3) for p in ratio_axes.patches][:3] == [cell["graph"]["ratio"], 0.8, 0.8]
+
+
+def test_jit_comparison_reads_plain_rows_per_second_over_flagged_pass_by_pass():
+    from bench.jit import markdown
+    from bench.stats import paired_ratio
+
+    # plain took 2.0 s where flagged took 1.8 s: plain runs at 0.9 of the flagged rows/s
+    plain = [{"wall_seconds": 2.0, "jvm_cpu_seconds": 3.0}, {"wall_seconds": 4.0, "jvm_cpu_seconds": 6.0}]
+    flagged = [{"wall_seconds": 1.8, "jvm_cpu_seconds": 3.0}, {"wall_seconds": 3.6, "jvm_cpu_seconds": 6.0}]
+    ratio = paired_ratio([w["wall_seconds"] for w in flagged], [w["wall_seconds"] for w in plain])
+    cpu = paired_ratio([w["jvm_cpu_seconds"] for w in flagged], [w["jvm_cpu_seconds"] for w in plain])
+    assert ratio["ratio"] == 0.9 and cpu["ratio"] == 1.0
+    code = {"methods": 176, "sampled": 176, "largest_method": 7733, "largest_class": 33709, "exact": True}
+    found = {"households": 1000, "cores": 2, "format": "noop", "passes": 2, "warm": 1,
+             "tables": {"households": {"writes": {"plain": plain, "flagged": flagged}, "ratio": ratio, "cpu_ratio": cpu}},
+             "sides": {"plain": {"generated_code": code, "jvm_options": ["-Xmx4g"]},
+                       "flagged": {"generated_code": code, "jvm_options": ["-XX:-DontCompileHugeMethods"]}}}
+    text = markdown(found)
+    assert "| households | 4.000 | 3.600 | 0.90 [0.90–0.90] | 1.00 [1.00–1.00] |" in text
+    assert "largest method Spark compiled 7733 bytes of 176 methods (exact)" in text and "JIT options: none" in text
