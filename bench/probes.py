@@ -118,7 +118,7 @@ def generated_code_sizes(spark: Any) -> "GeneratedCode | None":
     code outside it: writer projections, non-codegen operators, orderings), from Spark's
     CodegenMetrics histograms over py4j; None for a session without a JVM handle (Spark Connect).
     The metrics are the JVM's, so they cover every query the JVM has run, not one table alone."""
-    from engine.codegen import GeneratedCode
+    from engine import GeneratedCode
 
     jvm = getattr(getattr(spark, "sparkContext", None), "_jvm", None) if spark is not None else None
     if jvm is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import JIT_HUGE_METHOD_LIMIT
+
 ONE_MILLION = 1_000_000
 TEN_MILLION = 10_000_000
 HUNDRED_THOUSAND = 100_000
@@ -22,7 +24,6 @@ CORE_SCALING = 0.9  # generator speed-up 1 -> N cores over the limit's own speed
 PLAIN_SHARE = 0.9  # plain-JVM rows/s over the flagged JVM's (-XX:-DontCompileHugeMethods) rows/s, every table (issue 11)
 COLD_LIMIT_RATIO = 1.3  # 10K households: generator cold wall over the raw limit's (issue 11)
 BYTES_TOLERANCE = 0.03  # the limit's bytes within 3% of the generator's, every table
-JIT_HUGE_METHOD_LIMIT = 8000  # HotSpot's HugeMethodLimit, as engine.codegen (not imported: it needs PySpark)
 TEN_THOUSAND = 10_000
 
 

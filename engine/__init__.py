@@ -10,6 +10,7 @@ children derive parent keys arithmetically, so generation has no joins and no sh
 """
 
 from .build import PREVIEW_ROOTS, build, builders, preview_rows, register_functions, row
+from .codegen import JIT_HUGE_METHOD_LIMIT, GeneratedCode, HugeMethodError, check_generated_code, check_jit_limit, largest_methods
 from .config import CountDistribution, GraphConfig
 from .contenthash import content_hash, content_hashes
 from .errors import (
@@ -55,6 +56,12 @@ __version__ = "0.2.2"
 # and the reviewer's tools engine.golden and engine.lineage);
 # tests/test_architecture.py enforces it with the import-linter contracts in pyproject.toml.
 __all__ = [
+    "JIT_HUGE_METHOD_LIMIT",
+    "GeneratedCode",
+    "HugeMethodError",
+    "check_generated_code",
+    "check_jit_limit",
+    "largest_methods",
     "CheckResult",
     "ConfigError",
     "CorruptOutputError",

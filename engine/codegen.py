@@ -18,10 +18,11 @@ Connect session has no handle to, so the reader lives with the bench's other JVM
 from __future__ import annotations
 
 import re
-
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from pyspark.sql import SparkSession
+if TYPE_CHECKING:  # PySpark is imported where a session is made, so `import engine` works without it
+    from pyspark.sql import SparkSession
 
 from .build import prepare, table_query
 from .config import GraphConfig

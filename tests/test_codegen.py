@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import TABLES, GraphConfig
-from engine.codegen import JIT_HUGE_METHOD_LIMIT, GeneratedCode, HugeMethodError, check_generated_code, check_jit_limit, largest_methods
+from engine import JIT_HUGE_METHOD_LIMIT, GeneratedCode, HugeMethodError, check_generated_code, check_jit_limit, largest_methods
 
 
 def test_no_generated_method_exceeds_the_jit_limit(spark):
