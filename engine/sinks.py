@@ -350,6 +350,8 @@ def clean_partial_output(out: str | os.PathLike) -> list[Path]:
     the lock.
     """
     out = Path(out)
+    if not out.parent.is_dir():  # no run got as far as creating the folder it writes into
+        return []
     removed = staging_folders(out)
     try:
         with OutputLock(out):

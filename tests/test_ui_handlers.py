@@ -405,7 +405,7 @@ def test_the_preview_says_the_engine_is_busy_during_a_run_instead_of_waiting(tmp
         time.sleep(0.05)
     started = time.monotonic()
     shown = page.form.on_preview("busy", steps.REVIEW_STEP, *raw({**values, "seed": "13"}))
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # answered at once, never after the run (5 s: a loaded machine)
     assert shown.startswith("⏳ No preview yet: the engine is busy with a generation run")
     assert page.ctx.runner.wait(run_id, 30)["status"] == "succeeded"
     assert "<td>13</td>" in page.form.on_preview("busy", steps.REVIEW_STEP, *raw({**values, "seed": "13"}))

@@ -238,11 +238,46 @@ def test_a_preview_uses_the_warm_worker_and_says_busy_during_a_run(runner, tmp_p
     started = time.monotonic()
     with pytest.raises(WorkerBusyError, match="a generation run"):
         runner.preview({"households": 10})
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # answered at once, never after the run (5 s: a loaded machine)
     runner.cancel(slow, "s1")
     runner.wait(slow, 15)
     with pytest.raises(PreviewError, match="households"):
         runner.preview({"households": 0})
+
+
+def test_a_worker_that_cannot_start_fails_its_run_and_frees_the_slot(tmp_path):
+    runner = Runner(LocalStore(tmp_path / "state"), command=[str(tmp_path / "no-such-python")])
+    try:
+        first = runner.wait(runner.submit("s", spec(tmp_path, "a")), 15)
+        second = runner.wait(runner.submit("s", spec(tmp_path, "b")), 15)
+        assert (first["status"], second["status"]) == ("failed", "failed")
+        assert "could not run" in first["error"] and "no-such-python" in first["error"]
+        assert runner.pool.busy_with() == []
+    finally:
+        runner.shutdown(timeout=10)
+
+
+def test_a_preview_stopped_by_its_timeout_is_not_handed_to_the_next_request(runner, tmp_path):
+    with pytest.raises(PreviewError, match="status 130"):
+        runner.preview({"households": 10, "slow_preview_seconds": 60}, timeout=1)
+    after = runner.wait(runner.submit("s1", spec(tmp_path, "a")), 30)
+    assert after["status"] == "succeeded", after.get("error")
+
+
+def test_cancel_of_a_run_waiting_for_the_worker_a_preview_holds_is_immediate(runner, tmp_path):
+    import threading
+
+    previewing = threading.Thread(target=lambda: runner.preview({"households": 10, "slow_preview_seconds": 8}, timeout=30), daemon=True)
+    previewing.start()
+    wait_for(lambda: runner.pool.busy_with() == ["preview"])
+    waiting = runner.submit("s1", spec(tmp_path, "a"))
+    time.sleep(0.5)
+    assert runner.snapshot(waiting)["status"] in ("queued", "running")
+    started = time.monotonic()
+    assert runner.cancel(waiting, "s1")
+    assert runner.wait(waiting, 15)["status"] == "cancelled"
+    assert time.monotonic() - started < 4 and previewing.is_alive()  # not after the 8-s preview
+    previewing.join(30)
 
 
 def test_shutdown_ends_idle_warm_workers(tmp_path):

@@ -7,7 +7,9 @@ first table; `fake.crash` makes the process die there (exit status 3, after a li
 stderr), as a worker killed by the kernel would. Killed by a signal, it dies at once and
 leaves its staging folder behind, which is exactly what the runner must clean up. With
 `--serve` it is a warm worker: one request per stdin line (`run` or `preview`), each
-closed by an `end` event, its pid the same for every request. The real worker is
+closed by an `end` event, its pid the same for every request; a preview whose config holds
+`slow_preview_seconds` takes that long and, on SIGTERM, ends its request with status 130 and
+lingers a moment before exiting, as the real worker does while it stops Spark. The real worker is
 exercised by the browser e2e and SIGTERM tests.
 
 Runs launched through the form (tests/ui_fake_app.py) carry no `fake` block: there
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -79,6 +82,15 @@ def preview(request: dict, warm: bool) -> int:
     if request["config"].get("households") == 0:
         emit({"event": "failed", "error": "ConfigError: households: got 0; expected a whole number from 1"})
         return 1
+    slow = float(request["config"].get("slow_preview_seconds", 0))
+    if slow:  # like the real worker on SIGTERM: the request ends (status 130), the process lingers, then exits
+        def stopped(signum, frame):
+            emit({"event": "end", "request": "preview", "status": 130})
+            time.sleep(1.5)
+            os._exit(130)
+
+        signal.signal(signal.SIGTERM, stopped)
+        time.sleep(slow)
     emit({"event": "preview", "seconds": 0.01, "tables": {t: {"columns": ["key", "seed"], "rows": [[str(k), str(seed)] for k in range(rows)]} for t in TABLES}})
     return 0
 

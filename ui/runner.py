@@ -17,6 +17,7 @@ for the first rows of every table, and says the engine is busy rather than wait 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import queue
@@ -226,9 +227,11 @@ class WarmPool:
         self._workers: dict[int, WarmWorker] = {}
         self._lock = threading.Condition()
         self._closed = False
+        self._started = itertools.count(1)  # numbers the workers' log files: never two on one file
+        self._closing: set[WarmWorker] = set()  # ended workers still being closed (shutdown stops them too)
 
     def _start(self) -> WarmWorker:
-        worker = WarmWorker(self.command, self.folder / f"worker-{time.strftime('%Y%m%dt%H%M%S')}-{len(self._workers)}.log")
+        worker = WarmWorker(self.command, self.folder / f"worker-{time.strftime('%Y%m%dt%H%M%S')}-{next(self._started)}.log")
         self._workers[worker.pid] = worker
         return worker
 
@@ -245,12 +248,15 @@ class WarmPool:
         """An idle live worker, else a new one while a slot is free, else None (under the lock)."""
         return self._take_idle() or (self._start() if len(self._workers) < self.size else None)
 
-    def acquire(self, purpose: str = "run") -> WarmWorker:
-        """A worker for a run: an idle one, or a new one; waits while a preview holds the last slot."""
+    def acquire(self, purpose: str = "run", stop: threading.Event | None = None) -> WarmWorker | None:
+        """A worker for a run: an idle one, or a new one; waits while a preview holds the last
+        slot, and returns None at once when `stop` is set meanwhile (the run was cancelled)."""
         with self._lock:
             while True:
                 if self._closed:
                     raise ShuttingDownError("the runner is shutting down")
+                if stop is not None and stop.is_set():
+                    return None
                 worker = self._pick()
                 if worker is not None:
                     self._busy[worker.pid] = purpose
@@ -280,7 +286,30 @@ class WarmPool:
                 self._workers.pop(worker.pid, None)
             self._lock.notify_all()
         if not keep:
-            threading.Thread(target=worker.close, name=f"close-worker-{worker.pid}", daemon=True).start()
+            self.end(worker)
+
+    def end(self, worker: WarmWorker, wait: bool = False) -> None:
+        """Close an ended worker (in the background unless `wait`); shutdown stops it if still closing."""
+        with self._lock:
+            self._workers.pop(worker.pid, None)
+            self._closing.add(worker)
+
+        def close() -> None:
+            try:
+                worker.close()
+            finally:
+                with self._lock:
+                    self._closing.discard(worker)
+
+        if wait:
+            close()
+        else:
+            threading.Thread(target=close, name=f"close-worker-{worker.pid}", daemon=True).start()
+
+    def wake(self) -> None:
+        """Wake runs waiting in `acquire` (one of them was cancelled)."""
+        with self._lock:
+            self._lock.notify_all()
 
     def busy_with(self) -> list[str]:
         with self._lock:
@@ -290,11 +319,17 @@ class WarmPool:
         with self._lock:
             return list(self._workers)
 
+    def close(self) -> None:
+        """Refuse new requests; runs waiting in `acquire` give up (ShuttingDownError)."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+
     def shutdown(self) -> None:
         """End every worker, idle or not (an active run's execution stops its own first)."""
         with self._lock:
             self._closed = True
-            workers = list(self._workers.values())
+            workers = list(self._workers.values()) + list(self._closing)
             self._idle.clear()
             self._lock.notify_all()
         threads = [threading.Thread(target=w.stop, daemon=True) for w in workers]
@@ -309,7 +344,8 @@ class LocalExecution:
 
     def __init__(self, runner: "Runner", run_id: str) -> None:
         self.runner, self.run_id = runner, run_id
-        self.worker: WarmWorker | None = None
+        self.worker: WarmWorker | None = None  # the worker serving the run, for cancel to stop
+        self._held: WarmWorker | None = None  # the worker acquired and not yet given back
         self.stop_reason: str | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -320,17 +356,32 @@ class LocalExecution:
         threading.Thread(target=self._serve, args=(record["spec"],), name=f"run-{self.run_id}", daemon=True).start()
 
     def _serve(self, spec: dict[str, Any]) -> None:
-        pool = self.runner.pool
+        """Serve the run; whatever goes wrong (a worker that cannot start, a full disk) ends it
+        as failed and gives its worker back, so no run is left "running" holding a slot."""
+        worker: WarmWorker | None = None
         try:
-            worker = pool.acquire()
+            worker = self.runner.pool.acquire(stop=self._stopped)
+            if worker is None:  # cancelled while waiting for a worker: it never ran
+                self.runner.finish(self.run_id, self.stop_reason or "cancelled", None)
+                return
+            self._held = worker
+            self._run(worker, spec)
         except ShuttingDownError:
             self.runner.finish(self.run_id, self.stop_reason or "interrupted", None)
-            return
+        except Exception as exc:  # noqa: BLE001 - any failure must end the run, never strand it
+            clean_partial_output(spec["out"])
+            self.runner.finish(self.run_id, self.stop_reason or "failed", None if self.stop_reason else f"could not run: {type(exc).__name__}: {exc}")
+        finally:
+            if worker is not None:
+                self._give_back(worker, recycle=True)  # a no-op once _run gave it back
+
+    def _run(self, worker: WarmWorker, spec: dict[str, Any]) -> None:
+        pool = self.runner.pool
         with self._lock:
             self.worker = worker
             stopping = self.stop_reason is not None
-        if stopping:  # cancelled while waiting for a worker: it never ran
-            pool.release(worker)
+        if stopping:  # cancelled between acquire and now: it never ran
+            self._give_back(worker)
             self.runner.finish(self.run_id, self.stop_reason or "cancelled", None)
             return
         worker.runs += 1
@@ -341,20 +392,32 @@ class LocalExecution:
             status = worker.request({"request": "run", "spec": spec}, lambda event: self.runner.update(self.run_id, event))
         except WorkerDiedError as exc:
             died, status = exc, None
+            worker.stop()  # its JVM may outlive it by a moment: stopped before the output is cleaned
         if self.stop_reason:
             self._stopped.wait(STOP_GRACE_SECONDS * 3)
         log = self._keep_log(worker, offset)
         clean_partial_output(spec["out"])
         record = self.runner.snapshot(self.run_id)
-        succeeded = status == 0 and record.get("complete") and not self.stop_reason
-        pool.release(worker, recycle=not succeeded)
-        if self.stop_reason:
-            self.runner.finish(self.run_id, self.stop_reason, None)
+        stop_reason = self.stop_reason  # a cancel after this point comes too late to change the outcome
+        succeeded = status == 0 and record.get("complete") and not stop_reason
+        self._give_back(worker, recycle=not succeeded)
+        if stop_reason:
+            self.runner.finish(self.run_id, stop_reason, None)
         elif succeeded:
             self.runner.finish(self.run_id, "succeeded", None)
         else:
             tail = "\n".join(log.splitlines()[-LOG_TAIL_LINES:])
             self.runner.finish(self.run_id, "failed", record.get("error") or f"{died or f'worker reported status {status}'}\n{tail}")
+
+    def _give_back(self, worker: WarmWorker, recycle: bool = False) -> None:
+        """Release the worker once; from then on a late cancel no longer reaches it (another request may hold it)."""
+        with self._lock:
+            if self._held is not worker:
+                return
+            self._held = None
+            if self.worker is worker:
+                self.worker = None
+        self.runner.pool.release(worker, recycle=recycle)
 
     def _keep_log(self, worker: WarmWorker, offset: int) -> str:
         """Copy this run's part of the warm worker's log to the run's own worker.log; return it."""
@@ -367,9 +430,10 @@ class LocalExecution:
         with self._lock:
             self.stop_reason = reason
             worker = self.worker
-        if worker is not None:
-            worker.stop()
+            if worker is not None:
+                worker.stop()  # under the lock: the run cannot give it back meanwhile
         self._stopped.set()
+        self.runner.pool.wake()
 
     def cancel(self) -> None:
         self._stop("cancelled")
@@ -597,6 +661,7 @@ class Runner:
                 record.update(status="interrupted", phase="interrupted: the app stopped", finished_at=utc_now())
                 self.store.save_run(record)
             self._lock.notify_all()
+        self.pool.close()  # runs waiting for a worker give up at once
         threads = [threading.Thread(target=execution.shutdown, daemon=True) for _, execution in running]
         for thread in threads:
             thread.start()
@@ -628,7 +693,9 @@ class Runner:
             raise
         finally:
             timer.cancel()
-        self.pool.release(worker)
+        # the form validates a config before previewing it: any other answer than 0 (a timeout
+        # stopped it, its JVM failed) means the worker is unwell, so it is replaced
+        self.pool.release(worker, recycle=status != 0)
         if status != 0 or "tables" not in found:
             raise PreviewError(found.get("error") or f"the worker answered with status {status}")
         return found
