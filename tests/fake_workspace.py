@@ -421,6 +421,11 @@ class FakeWorkspace:
             key = f"k{next(self._ids)}"
             self.presigned[key] = path
             return _json(200, {"url": f"{host}/_storage/{key}", "headers": []})
+        if p == "/api/2.0/fs/endpoints" and m == "GET":
+            # Endpoint discovery (databricks-sdk >= 0.16x asks before a transfer). This workspace is
+            # one the API is not yet rolled out to: 404, and the SDK uses its built-in order
+            # (presigned URLs, then Files API 2.0 on this host), both served below.
+            raise _ApiError(404, "ENDPOINT_NOT_FOUND", "No API found for 'GET /api/2.0/fs/endpoints'")
         if p.startswith("/api/2.0/fs/directories/") and m in ("GET", "HEAD"):
             path = urllib.parse.unquote(p[len("/api/2.0/fs/directories"):]).rstrip("/")
             _volume_path(path)
