@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .results import largest_cell
+from .summary import plain_reference
 
 WHOLE_GRAPH = "whole graph"
 
@@ -79,7 +80,7 @@ def _ratio_panel(ax: Any, cell: dict[str, Any], panels: list[str]) -> None:
         plain = [s.get("plain_ratio") or 0 for s in stats]
         plain_errors = [_error(s.get("plain_ratio"), s.get("plain_ratio_ci")) for s in stats]
         ax.bar([p + width / 2 for p in positions], plain, width, yerr=list(zip(*plain_errors)), capsize=3,
-               color="tab:orange", label="plain JVM rows/s / flagged JVM rows/s" if any(s.get("flagged") for s in stats) else "plain JVM rows/s / engine session rows/s")
+               color="tab:orange", label=f"plain JVM rows/s / {plain_reference(*stats)} rows/s")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_xticks(positions, names, fontsize=8, rotation=15)
     ax.set_ylabel("ratio (1.0 = parity)", fontsize=8)

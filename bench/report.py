@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from .plot import results_figure
 from .results import ResultsSchemaError, largest_cell, load_results
+from .summary import plain_reference
 from .targets import check_targets
 
 README_START = "<!-- bench:start -->"
@@ -158,10 +159,8 @@ def _cold_breakdown(results: dict[str, Any]) -> list[str]:
 
 
 def plain_label(results: dict[str, Any]) -> str:
-    """What the plain-JVM ratio is over: the flagged JVM (-XX:-DontCompileHugeMethods, same
-    procedure), or in results from before it was measured, the engine's own session."""
-    flagged = any(cell["graph"].get("flagged") for cell in results.get("cells") or [])
-    return "plain JVM / flagged JVM" if flagged else "plain JVM / engine session"
+    """The plain-JVM ratio's column heading: over the flagged JVM, or the engine session in older results."""
+    return f"plain JVM / {plain_reference(*(cell['graph'] for cell in results.get('cells') or []))}"
 
 
 def one_line_answer(results: dict[str, Any]) -> str:
@@ -181,7 +180,7 @@ def one_line_answer(results: dict[str, Any]) -> str:
         f"{graph['ratio'] * 100:.0f}% of Spark's write limit" if graph.get("ratio") is not None else "limit –",
     ]
     if graph.get("plain_ratio") is not None:
-        against = "the flagged JVM's speed" if graph.get("flagged") else "that speed"
+        against = "that speed" if plain_reference(graph) == "engine session" else f"the {plain_reference(graph)}'s speed"
         parts.append(f"plain JVM {graph['plain_ratio'] * 100:.0f}% of {against}")
     indicative = " (indicative: one pass)" if results["settings"]["repeat"] < 2 else ""
     return f"{where} on {cell['cores']} core(s) here: " + ", ".join(parts) + indicative + "."

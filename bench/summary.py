@@ -56,6 +56,13 @@ def timing(seconds: Sequence[float], rows: int, usage: Sequence[dict[str, Any]] 
     return found
 
 
+def plain_reference(*figures: dict[str, Any]) -> str:
+    """What a plain-JVM ratio is over, given the figures that hold it (a graph's or a table's):
+    the flagged JVM (the same procedure, only the JIT flag differs) or, in results from before
+    the flagged JVM was measured, the engine's own session."""
+    return "flagged JVM" if any(f.get("flagged") for f in figures) else "engine session"
+
+
 def stage_medians(passes: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
     """Per Spark stage figure (`bench.stages`), its median over the passes that recorded it;
     None when no pass did (an older results file, a remote session)."""
@@ -72,6 +79,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
     single = raw.get("single")
     plain = raw.get("plain")
     flagged = raw.get("flagged")
+    jit = bool(plain and flagged)  # both JIT sides measured: the plain-JVM ratio is over the flagged one
     tables = {}
     for table, cold in generated.items():
         rows = cold["rows"]
@@ -92,7 +100,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
             entry["replay"] = {**timing([w["seconds"] for w in writes], rows, writes), "bytes": writes[-1]["bytes"]}
             # the shaped limit against writing the generator's own values: 1.0, it costs the same
             entry["limit_vs_replay"] = _ratio(entry["replay"]["median_seconds"], lim["median_seconds"])
-        if plain and flagged:
+        if jit:
             plain_seconds = [p["tables"][table]["seconds"] for p in plain["passes"]]
             flagged_seconds = [p["tables"][table]["seconds"] for p in flagged["passes"]]
             entry["plain"] = timing(plain_seconds, rows)
@@ -110,7 +118,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         **_both_sides(rows, gen, lim, paired, gen_bytes, lim_bytes),
         "peak_memory": {"generator": raw["memory"]["generator"], "limit": raw["memory"]["limit"], "overall": raw["memory"]["overall"]},
     }
-    if plain and flagged:
+    if jit:
         plain_walls = [p["wall_seconds"] for p in plain["passes"]]
         flagged_walls = [p["wall_seconds"] for p in flagged["passes"]]
         graph["plain"] = timing(plain_walls, rows, plain["passes"])
@@ -135,8 +143,8 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         "cold": {
             "generator": _cold(cold, gen["median_seconds"]),
             "limit": _cold(limit_cold, lim["median_seconds"]) if limit_cold else None,
-            "plain": _cold(plain, graph["plain"]["median_seconds"]) if plain and flagged else None,
-            "flagged": _cold(flagged, graph["flagged"]["median_seconds"]) if plain and flagged else None,
+            "plain": _cold(plain, graph["plain"]["median_seconds"]) if jit else None,
+            "flagged": _cold(flagged, graph["flagged"]["median_seconds"]) if jit else None,
         },
         "tables": tables,
         "graph": graph,
@@ -144,7 +152,7 @@ def summarise_cell(raw: dict[str, Any]) -> dict[str, Any]:
         "column_bytes": raw.get("column_bytes"),
         "shapes": raw["shapes"],
         "environment": {**raw.get("environment", {}), **({"plain_jvm_options": plain.get("jvm_options")} if plain else {}),
-                        **({"flagged_jvm_options": flagged.get("jvm_options"), "jit_processes": {"plain": plain.get("processes", 1), "flagged": flagged.get("processes", 1)}} if plain and flagged else {})},
+                        **({"flagged_jvm_options": flagged.get("jvm_options"), "jit_processes": {"plain": plain.get("processes", 1), "flagged": flagged.get("processes", 1)}} if jit else {})},
     }
 
 

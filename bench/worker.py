@@ -286,10 +286,8 @@ def _start_session(cores: int, app_name: str, jvm: str | None = None):
 
     emit({"event": "phase", "phase": "session"})
     t0 = time.perf_counter()
-    if jvm is None:
-        spark = local_session(cores=cores, app_name=app_name)
-    else:
-        spark = local_session(cores=cores, app_name=app_name, java_options=JIT_JVM_OPTIONS[jvm])
+    options = {} if jvm is None else {"java_options": JIT_JVM_OPTIONS[jvm]}  # None: the engine's own
+    spark = local_session(cores=cores, app_name=app_name, **options)
     return spark, time.perf_counter() - t0
 
 

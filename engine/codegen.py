@@ -64,7 +64,6 @@ def check_jit_limit(sizes: dict[str, int], limit: int = JIT_HUGE_METHOD_LIMIT) -
         )
 
 
-
 @dataclass(frozen=True)
 class GeneratedCode:
     """What a JVM's codegen metrics hold: every method Spark compiled, whole-stage or not.

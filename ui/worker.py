@@ -74,9 +74,13 @@ def samples(spark: Any, out: str, rows: int) -> dict[str, dict[str, Any]]:
     """The first `rows` rows of each written table: {table: {"columns": [...], "rows": [[...]]}}."""
     found = {}
     for table, df in load_tables(spark, out).items():
-        collected = df.limit(rows).collect()
-        found[table] = {"columns": df.columns, "rows": [[str(v) if v is not None else None for v in r] for r in collected]}
+        found[table] = shown(df.columns, df.limit(rows).collect())
     return found
+
+
+def shown(columns: list[str], rows: Any) -> dict[str, Any]:
+    """Rows as the page shows them: {"columns", "rows"}, every value as text (None stays None)."""
+    return {"columns": columns, "rows": [[None if v is None else str(v) for v in row] for row in rows]}
 
 
 # The event that closes each request of a warm worker (`--serve`): {"event": END_EVENT, "request", "status"}.
@@ -124,12 +128,8 @@ def preview(request: dict[str, Any], emit: Emit) -> None:
     for table in engine.TABLES:
         found = engine.preview_rows(spark, config, table, int(request.get("rows", SAMPLE_ROWS)))
         columns = list(found[0]) if found else []
-        tables[table] = {"columns": columns, "rows": [[_text(r[c]) for c in columns] for r in found]}
+        tables[table] = shown(columns, ([r[c] for c in columns] for r in found))
     emit({"event": "preview", "tables": tables, "seconds": round(time.perf_counter() - t0, 3)})
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def guarded(work: Callable[[], Any], emit: Emit) -> int:
